@@ -85,14 +85,27 @@ def _placeholders(template: str) -> tuple[list[str], int]:
     return names, stray
 
 
-def _worst_case_length(template: str) -> tuple[int, int]:
-    """(length, limit) of the template with every known placeholder at its maximum."""
+def _length_problem(template: str) -> str | None:
+    """Why the template could exceed two segments with every placeholder at its longest."""
     fixed = _TOKEN.sub(lambda m: "" if m.group(1) in PLACEHOLDER_MAX else m.group(0), template)
     variable = sum(PLACEHOLDER_MAX.get(name, 0) for name in _placeholders(template)[0])
-    if is_gsm7(fixed):
-        return septets(fixed) + variable, MAX_SEGMENTS * GSM_PART
-    # Substituted values are GSM-7, one UTF-16 unit per septet at most.
-    return utf16_units(fixed) + variable, MAX_SEGMENTS * UCS2_PART
+    if not variable:
+        parts = segments(fixed)
+        if parts <= MAX_SEGMENTS:
+            return None
+        return f"takes {parts} SMS segments, at most {MAX_SEGMENTS} allowed"
+    gsm = is_gsm7(fixed)
+    # Substituted values are GSM-7: one septet, or one UTF-16 unit, per character at most.
+    length = (septets(fixed) if gsm else utf16_units(fixed)) + variable
+    # One unit is kept back: an escape pair (or surrogate pair) never straddles two parts.
+    limit = MAX_SEGMENTS * (GSM_PART if gsm else UCS2_PART) - 1
+    if length <= limit:
+        return None
+    unit = "GSM-7 characters" if gsm else "UCS-2 characters (it has characters outside GSM-7)"
+    return (
+        f"could exceed {MAX_SEGMENTS} SMS segments: {length} {unit} with the placeholders at "
+        f"their longest, at most {limit} fit"
+    )
 
 
 def template_problems(template: str) -> list[str]:
@@ -108,13 +121,9 @@ def template_problems(template: str) -> list[str]:
         problems.append(f"unknown placeholder {listed} (known: {known})")
     if stray:
         problems.append("a brace that is not part of a placeholder (braces are only for {name})")
-    length, limit = _worst_case_length(template)
-    if length > limit:
-        kind = "GSM-7 characters" if limit == MAX_SEGMENTS * GSM_PART else "UCS-2 characters"
-        problems.append(
-            f"could exceed {MAX_SEGMENTS} SMS segments: up to {length} {kind} with the "
-            f"placeholders at their longest, the limit is {limit}"
-        )
+    too_long = _length_problem(template)
+    if too_long:
+        problems.append(too_long)
     promotional = promotional_words(template)
     if promotional:
         problems.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ MOBILE = "+447700900555"  # where the line forwards to
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 
 
-def parent(status: str = "completed", **changes: object) -> CallLeg:
+def parent(status: str = "completed", **changes: Any) -> CallLeg:
     leg = CallLeg(
         sid="CA" + "0" * 32,
         parent_sid=None,
@@ -39,7 +40,7 @@ def parent(status: str = "completed", **changes: object) -> CallLeg:
     return replace(leg, **changes)
 
 
-def child(status: str, answered_by: str | None = None, n: int = 1, **changes: object) -> CallLeg:
+def child(status: str, answered_by: str | None = None, n: int = 1, **changes: Any) -> CallLeg:
     leg = CallLeg(
         sid=f"CA{n:032d}",
         parent_sid="CA" + "0" * 32,
@@ -218,7 +219,7 @@ def test_forwarded_to_gives_the_numbers_of_outbound_dial_children() -> None:
 # --- outbound calls that reach a caller ---------------------------------------------------------
 
 
-def outbound(direction: str = "outbound-api", **changes: object) -> CallLeg:
+def outbound(direction: str = "outbound-api", **changes: Any) -> CallLeg:
     leg = CallLeg(
         sid="CA" + "5" * 32,
         parent_sid=None,
