@@ -1,0 +1,87 @@
+"""Shell: the daemon's entry point: parse arguments, read the configuration, report, exit.
+
+Exit codes (PRODUCT.md section 8): 0 normal stop; 1 unexpected error (one line on stderr);
+2 usage or configuration error (one `NAME: problem` line per problem on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+EXIT_OK, EXIT_UNEXPECTED, EXIT_CONFIG = 0, 1, 2
+
+logger = logging.getLogger("run_daemon")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: `run_daemon.py [--demo]` (a `kpis` subcommand comes later)."""
+    parser = argparse.ArgumentParser(
+        prog="run_daemon.py",
+        description="Missed-call recovery daemon: polls Twilio and runs the recovery sequence.",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the built-in sandbox with demo settings (no configuration needed)",
+    )
+    return parser
+
+
+def read_saved(database_url: str) -> Mapping[str, str]:
+    """The settings saved in the console, or none while the settings store is not built."""
+    try:
+        from core import settings_store
+    except ModuleNotFoundError as error:
+        if error.name != "core.settings_store":
+            raise  # the store exists but something it needs is missing: a real error
+        return {}
+    return settings_store.read_saved(database_url)
+
+
+def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    """Parse `argv`, read the configuration, report it; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.demo:
+        print("demo mode is not built yet", file=sys.stderr)
+        return EXIT_CONFIG
+    from core.config import layer_summary, load_configuration
+
+    configuration = load_configuration(
+        project_root=PROJECT_ROOT, environ=environ, read_saved=read_saved
+    )
+    if not configuration.ok or configuration.deployment is None:
+        for problem in configuration.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    for warning in configuration.warnings:
+        logger.warning("%s", warning)
+    for line in layer_summary(configuration.deployment):
+        logger.info("%s", line)
+    return EXIT_OK
+
+
+def main() -> int:
+    """Run with the process's arguments and environment; never lets a traceback out."""
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    try:
+        return run(sys.argv[1:], dict(os.environ))
+    except SystemExit as exit_:  # argparse: --help is 0, a usage error 2
+        return exit_.code if isinstance(exit_.code, int) else EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception as error:
+        logger.debug("unexpected error", exc_info=True)
+        print(f"error: unexpected {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
