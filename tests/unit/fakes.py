@@ -1,0 +1,131 @@
+"""Test helpers: a fixed weekly calling window in UTC, instants, a quick way to open a recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from core.domain import (
+    CallerFacts,
+    Decision,
+    Observation,
+    Policy,
+    RecoveryState,
+    Window,
+)
+from core.opening import start
+from core.recovery import decide
+
+MONDAY = datetime(2025, 6, 2, tzinfo=UTC)  # a Monday with no bank holiday near it
+CALLER = "+447700900123"
+LANDLINE = "+441134960123"
+ABROAD = "+33612345678"
+EMAIL = "caller@example.com"
+ON = Policy(layer2_on=True, layer3_on=True)
+
+Hours = Mapping[int, Sequence[tuple[time, time]]]
+DEFAULT_HOURS: Hours = {
+    **{day: [(time(9), time(18))] for day in range(5)},
+    5: [(time(9), time(13))],
+}
+
+
+def t(day: int = 0, hour: int = 10, minute: int = 0, second: int = 0) -> datetime:
+    """An instant `day` days after Monday 2 June 2025 at hour:minute:second UTC."""
+    return MONDAY + timedelta(days=day, hours=hour, minutes=minute, seconds=second)
+
+
+class WeeklyWindow:
+    """The calling window as fixed weekly hours in UTC, less `closed_dates`, inside 08:00-21:00."""
+
+    def __init__(self, hours: Hours = DEFAULT_HOURS, closed_dates: Iterable[date] = ()) -> None:
+        self.hours = hours
+        self.closed_dates = frozenset(closed_dates)
+
+    def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        if day in self.closed_dates:
+            return []
+        found = []
+        for start_time, end_time in self.hours.get(day.weekday(), ()):
+            start_at = datetime.combine(day, max(start_time, time(8)), UTC)
+            end_at = datetime.combine(day, min(end_time, time(21)), UTC)
+            if start_at < end_at:
+                found.append((start_at, end_at))
+        return found
+
+    def is_open(self, at: datetime) -> bool:
+        return self.closes_at(at) is not None
+
+    def closes_at(self, at: datetime) -> datetime | None:
+        for start_at, end_at in self._intervals(at.date()):
+            if start_at <= at < end_at:
+                return end_at
+        return None
+
+    def next_opening(self, at: datetime) -> datetime:
+        if self.is_open(at):
+            return at
+        for offset in range(0, 800):
+            for start_at, _ in self._intervals(at.date() + timedelta(days=offset)):
+                if start_at > at:
+                    return start_at
+        raise ValueError("the window never opens")
+
+    def within_hard_limit(self, at: datetime) -> bool:
+        return time(8) <= at.time() < time(21)
+
+
+WINDOW: Window = WeeklyWindow()
+ALWAYS: Window = WeeklyWindow({day: [(time(0), time(23, 59))] for day in range(7)})
+
+
+def opened(
+    ended_at: datetime,
+    *,
+    now: datetime | None = None,
+    policy: Policy = ON,
+    window: Window = WINDOW,
+    facts: CallerFacts | None = None,
+    caller: str = CALLER,
+    is_uk: bool = True,
+    is_landline: bool = False,
+    email: str = EMAIL,
+) -> Decision:
+    """Open a recovery for a missed call that ended at `ended_at`, seen at `now`."""
+    return start(
+        caller=caller,
+        call_sid="CA" + "0" * 32,
+        ended_at=ended_at,
+        is_uk=is_uk,
+        is_landline=is_landline,
+        facts=facts or CallerFacts(),
+        policy=policy,
+        window=window,
+        now=now or ended_at,
+        email=email,
+    )
+
+
+def step(
+    state: RecoveryState,
+    *observations: Observation,
+    now: datetime,
+    policy: Policy = ON,
+    window: Window = WINDOW,
+    facts: CallerFacts | None = None,
+) -> Decision:
+    """Call `decide` with the usual defaults."""
+    return decide(
+        state, observations, now=now, policy=policy, window=window, facts=facts or CallerFacts()
+    )
+
+
+def kinds(decision: Decision) -> list[str]:
+    """The event kinds of a decision, in order."""
+    return [event.kind for event in decision.events]
+
+
+def with_state(decision: Decision, **changes: object) -> RecoveryState:
+    """The decision's state with some fields changed."""
+    return replace(decision.state, **changes)  # type: ignore[arg-type]
