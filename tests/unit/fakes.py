@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from core.domain import (
@@ -77,7 +76,6 @@ class WeeklyWindow:
 
 
 WINDOW: Window = WeeklyWindow()
-ALWAYS: Window = WeeklyWindow({day: [(time(0), time(23, 59))] for day in range(7)})
 
 
 def opened(
@@ -124,8 +122,3 @@ def step(
 def kinds(decision: Decision) -> list[str]:
     """The event kinds of a decision, in order."""
     return [event.kind for event in decision.events]
-
-
-def with_state(decision: Decision, **changes: object) -> RecoveryState:
-    """The decision's state with some fields changed."""
-    return replace(decision.state, **changes)  # type: ignore[arg-type]
