@@ -368,6 +368,7 @@ class RecoveryState:
     won_value: float | None = None
     closes_at: datetime | None = None
     next_action_at: datetime | None = None
+    requested: str = ""  # console requests (call_now, email_now) waiting for the daemon's pass
     version: int = 0
 
     @property

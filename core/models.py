@@ -63,6 +63,7 @@ class Recovery(SQLModel, table=True):
     won_value: float | None = None
     closes_at: datetime | None = _at()
     next_action_at: datetime | None = _at(index=True)
+    requested: str = ""
     version: int = 0
 
 

@@ -79,24 +79,42 @@ def decide(
     policy: Policy,
     window: Window,
     facts: CallerFacts,
+    sends: bool = True,
 ) -> Decision:
-    """Apply what was observed and the clock up to `now`; say what to send now and why."""
+    """Apply what was observed and the clock up to `now`; say what to send now and why.
+
+    With `sends=False` (the console, or a result being recorded) nothing is sent: requests such
+    as "call now" are kept on the recovery for the daemon's next pass, which makes them.
+    """
     run = _Run(state, policy, window, facts)
     for observation in sorted(observations, key=lambda o: o.at):
         run.advance(min(observation.at, now), inclusive=False)
         _observe(run, observation)
     run.advance(now, inclusive=True)
-    for request in run.requests:
-        _REQUESTS[request](run, now)
-    send_due(run, now)
-    return Decision(state=_settle(run.state), effects=tuple(run.effects), events=tuple(run.events))
+    requests = list(dict.fromkeys([*filter(None, state.requested.split(",")), *run.requests]))
+    if sends:
+        run.state = replace(run.state, requested="")
+        for request in requests:
+            _REQUESTS[request](run, now)
+        send_due(run, now)
+    elif requests:
+        kept = [r for r in requests if r not in state.requested.split(",")]
+        for request in kept:
+            run.log(now, "requested", f"{request}: the daemon acts on its next pass", Actor.CONSOLE)
+        run.state = replace(run.state, requested=",".join(requests))
+    return Decision(
+        state=_settle(run.state, now), effects=tuple(run.effects), events=tuple(run.events)
+    )
 
 
-def _settle(state: RecoveryState) -> RecoveryState:
+def _settle(state: RecoveryState, now: datetime) -> RecoveryState:
     state = replace(state, contacted_at=timing.contacted_at(state))
     if state.is_open:
         state = replace(state, closes_at=timing.closing_instant(state))
-    return replace(state, next_action_at=timing.next_action(state))
+    next_action = timing.next_action(state)
+    if state.requested:
+        next_action = now if next_action is None else min(next_action, now)
+    return replace(state, next_action_at=next_action)
 
 
 # --- the transition table: one observation at its own instant ------------------------------------

@@ -266,3 +266,35 @@ def calls_since(session: Session, since: datetime, limit: int = 1000) -> list[In
 
 def recoveries_of(session: Session, caller: str) -> list[Recovery]:
     return list(session.exec(select(Recovery).where(Recovery.caller == caller)).all())
+
+
+def known_call_sids(session: Session, sids: list[str]) -> set[str]:
+    """Which of these calls were already recorded."""
+    if not sids:
+        return set()
+    rows = session.exec(select(InboundCall.sid).where(col(InboundCall.sid).in_(sids))).all()
+    return set(rows)
+
+
+def known_message_sids(session: Session, sids: list[str]) -> set[str]:
+    """Which of these inbound messages were already recorded."""
+    if not sids:
+        return set()
+    rows = session.exec(select(InboundMessage.sid).where(col(InboundMessage.sid).in_(sids))).all()
+    return set(rows)
+
+
+def sms_awaiting_delivery(session: Session, *, since: datetime) -> list[Attempt]:
+    """Accepted SMS attempts since `since` whose message has no final status recorded yet."""
+    final = ("delivered", "undelivered", "failed", "canceled")
+    query = (
+        select(Attempt)
+        .join(Recovery, col(Recovery.id) == col(Attempt.recovery_id))
+        .where(
+            Attempt.channel == domain.Channel.SMS.value,
+            col(Attempt.result).in_(("accepted", "found")),
+            col(Attempt.finished_at) >= since,
+            col(Recovery.sms_delivery).not_in(final),
+        )
+    )
+    return list(session.exec(query).all())

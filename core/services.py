@@ -1,0 +1,411 @@
+"""Shell: the use cases both processes share: record a call or a message, advance a recovery.
+
+Each runs in one `write_transaction()`: load the recovery, gather the caller's facts, ask the pure
+core (`core.opening`, `core.recovery`) what to do, write the new state with compare-and-set, append
+the events, and write an attempt row for every send the decision asks for. Vendor calls never happen
+here: the daemon makes them after the transaction, then records the result with `advance` again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core import db, domain, messages, opening, phone, recovery, repository, suppression
+from core.domain import (
+    Actor,
+    Attention,
+    CallerFacts,
+    CallVerdict,
+    Channel,
+    Decision,
+    Effect,
+    Observation,
+    Policy,
+    RecoveryState,
+    Window,
+)
+from core.models import InboundCall, InboundMessage
+
+log = logging.getLogger(__name__)
+
+BELONGS_AFTER_CLOSE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules need besides the recovery: the settings of this tick and the window."""
+
+    policy: Policy
+    window: Window
+    business_numbers: frozenset[str] = frozenset()
+    ignore_numbers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A send the decision asked for, with the attempt row written before the vendor call."""
+
+    effect: Effect
+    attempt_id: int
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class Applied:
+    decision: Decision
+    claims: tuple[Claim, ...] = field(default_factory=tuple)
+
+
+def caller_facts(session: Session, state: RecoveryState) -> CallerFacts:
+    """The facts beyond this recovery that the rules and the gate need, read just now."""
+    return CallerFacts(
+        number_suppressed=suppression.is_suppressed(session, state.caller),
+        email_suppressed=bool(state.email) and suppression.is_suppressed(session, state.email),
+        last_no_conversation_callback_at=repository.last_no_conversation_callback(
+            session, state.caller
+        ),
+    )
+
+
+def _store(
+    session: Session, before: RecoveryState | None, decision: Decision, now: datetime
+) -> Applied:
+    state = decision.state
+    if before is None:
+        state = repository.insert_recovery(session, state)
+    elif not repository.compare_and_set(session, before, state):
+        raise StaleRecovery(before.id)
+    repository.add_events(session, state.id, decision.events)
+    claims = []
+    assert state.id is not None
+    for effect in decision.effects:
+        channel = _channel_of(effect)
+        attempt = repository.create_attempt(
+            session,
+            recovery_id=state.id,
+            channel=channel,
+            purpose=_purpose_of(effect),
+            started_at=now,
+            to_address=state.email if channel is Channel.EMAIL else state.caller,
+        )
+        assert attempt.id is not None
+        claims.append(Claim(effect=effect, attempt_id=attempt.id, channel=channel))
+    stored = dataclasses.replace(state, version=(before.version + 1) if before else state.version)
+    return Applied(decision=dataclasses.replace(decision, state=stored), claims=tuple(claims))
+
+
+class StaleRecovery(Exception):
+    """Someone else changed the recovery between the read and the write."""
+
+
+def _channel_of(effect: Effect) -> Channel:
+    if isinstance(effect, domain.SendSms):
+        return Channel.SMS
+    if isinstance(effect, domain.PlaceCallback):
+        return Channel.CALL
+    return Channel.EMAIL
+
+
+def _purpose_of(effect: Effect) -> str:
+    if isinstance(effect, domain.SendSms):
+        return "layer1"
+    if isinstance(effect, domain.PlaceCallback):
+        return "manual" if effect.manual else "layer2"
+    return "layer3" if effect.reason == "layer3" else effect.reason
+
+
+def advance(
+    engine: Engine,
+    *,
+    recovery_id: int,
+    observations: Sequence[Observation] = (),
+    now: datetime,
+    ctx: Context,
+    sends: bool = True,
+) -> Applied | None:
+    """Apply observations and the clock to one recovery; None if it does not exist."""
+    with db.write_transaction(engine) as session:
+        return advance_in(
+            session,
+            recovery_id=recovery_id,
+            observations=observations,
+            now=now,
+            ctx=ctx,
+            sends=sends,
+        )
+
+
+def advance_in(
+    session: Session,
+    *,
+    recovery_id: int,
+    observations: Sequence[Observation] = (),
+    now: datetime,
+    ctx: Context,
+    sends: bool = True,
+) -> Applied | None:
+    """`advance` inside a transaction the caller holds.
+
+    `sends=False` (the console, and results being recorded) applies what happened without making
+    any send due now: those are the daemon's, on its next pass.
+    """
+    state = repository.get_recovery(session, recovery_id)
+    if state is None:
+        return None
+    decision = recovery.decide(
+        state,
+        observations,
+        now=now,
+        policy=ctx.policy,
+        window=ctx.window,
+        facts=caller_facts(session, state),
+        sends=sends,
+    )
+    return _store(session, state, decision, now)
+
+
+def record_call(
+    engine: Engine,
+    *,
+    sid: str,
+    caller_raw: str | None,
+    to_number: str,
+    status: str,
+    verdict: CallVerdict,
+    reason: str,
+    ended_at: datetime | None,
+    seen_at: datetime,
+    ctx: Context,
+    outbound: bool = False,
+) -> Applied | None:
+    """Record a classified call and open, join or reach a recovery as the rules say.
+
+    `outbound`: a person's answered call from a business number to `caller_raw`; it reaches that
+    number's open recovery and nothing else.
+    """
+    with db.write_transaction(engine) as session:
+        if repository.get_inbound_call(session, sid) is not None:
+            return None  # each call is acted on once, however often it is read back
+        row = InboundCall(
+            sid=sid,
+            caller=caller_raw or "",
+            to_number=to_number,
+            status=status,
+            verdict=verdict.value,
+            reason=reason,
+            ended_at=ended_at,
+            seen_at=seen_at,
+        )
+        session.add(row)
+        if outbound:
+            applied = _reach_open(session, caller_raw, ended_at or seen_at, seen_at, ctx)
+        else:
+            applied = _act_on_call(session, row, caller_raw, verdict, ended_at, seen_at, ctx)
+        if applied is not None:
+            row.recovery_id = applied.decision.state.id
+            session.add(row)
+        return applied
+
+
+def _act_on_call(
+    session: Session,
+    row: InboundCall,
+    caller_raw: str | None,
+    verdict: CallVerdict,
+    ended_at: datetime | None,
+    seen_at: datetime,
+    ctx: Context,
+) -> Applied | None:
+    caller = (
+        phone.normalise(caller_raw) if caller_raw and not phone.is_withheld(caller_raw) else None
+    )
+    at = ended_at or seen_at
+    if verdict is CallVerdict.ANSWERED:
+        if caller is None:
+            return None
+        return _reach_or_flag(session, caller, domain.AnsweredCall(at=at), at, seen_at, ctx)
+    if verdict not in (CallVerdict.MISSED, CallVerdict.MACHINE):
+        return None
+    if caller is not None:
+        open_one = repository.open_recovery_for(session, caller)
+        if open_one is not None and open_one.id is not None:
+            joined = domain.MissedCallJoined(at=at, call_sid=row.sid)
+            return advance_in(
+                session, recovery_id=open_one.id, observations=[joined], now=seen_at, ctx=ctx
+            )
+    facts = opening.NewCallFacts(
+        number_suppressed=caller is not None and suppression.is_suppressed(session, caller),
+        last_contacted_closed_at=None
+        if caller is None
+        else repository.latest_contacted_close(session, caller),
+    )
+    why = opening.assess_call(
+        caller_raw=caller_raw,
+        ended_at=at,
+        seen_at=seen_at,
+        business_numbers=ctx.business_numbers,
+        ignore_numbers=ctx.ignore_numbers,
+        facts=facts,
+        policy=ctx.policy,
+    )
+    if why is not None:
+        decision = opening.not_contacted(
+            caller=caller or "", call_sid=row.sid, ended_at=at, reason=why, now=seen_at
+        )
+        return _store(session, None, decision, seen_at)
+    assert caller is not None
+    decision = opening.start(
+        caller=caller,
+        call_sid=row.sid,
+        ended_at=at,
+        is_uk=phone.is_uk(caller),
+        is_landline=phone.is_uk_landline(caller),
+        facts=CallerFacts(
+            last_no_conversation_callback_at=repository.last_no_conversation_callback(
+                session, caller
+            )
+        ),
+        policy=ctx.policy,
+        window=ctx.window,
+        now=seen_at,
+    )
+    return _store(session, None, decision, seen_at)
+
+
+def _reach_open(
+    session: Session, number_raw: str | None, at: datetime, now: datetime, ctx: Context
+) -> Applied | None:
+    number = phone.normalise(number_raw) if number_raw else None
+    target = None if number is None else repository.open_recovery_for(session, number)
+    if target is None or target.id is None:
+        return None
+    observation = domain.AnsweredCall(at=at)
+    return advance_in(session, recovery_id=target.id, observations=[observation], now=now, ctx=ctx)
+
+
+def _reach_or_flag(
+    session: Session,
+    caller: str,
+    observation: Observation,
+    at: datetime,
+    now: datetime,
+    ctx: Context,
+) -> Applied | None:
+    """Apply a reply or answered call to the recovery it belongs to, or flag it for a person."""
+    target = repository.latest_eligible_before(session, caller, at)
+    if target is None or target.id is None:
+        return None
+    if target.is_open:
+        return advance_in(
+            session, recovery_id=target.id, observations=[observation], now=now, ctx=ctx
+        )
+    closed_at = target.outcome_at or at
+    belongs = at <= closed_at + BELONGS_AFTER_CLOSE
+    kind = "reply" if isinstance(observation, domain.Reply) else "answered_call"
+    repository.add_events(
+        session,
+        target.id if belongs else None,
+        [
+            domain.Event(
+                at=at,
+                kind=f"{kind}_after_close",
+                reason=f"{kind.replace('_', ' ')} after the recovery closed: a person follows up",
+                actor=Actor.CALLER,
+                attention=Attention.REPLY_AFTER_CLOSE,
+            )
+        ],
+    )
+    return None
+
+
+def record_message(
+    engine: Engine,
+    *,
+    sid: str,
+    sender_raw: str,
+    to_number: str,
+    body: str,
+    sent_at: datetime,
+    seen_at: datetime,
+    ctx: Context,
+) -> Applied | None:
+    """Record an inbound message: an opt-out, a re-subscribe, or a reply."""
+    with db.write_transaction(engine) as session:
+        if repository.message_seen(session, sid):
+            return None
+        keyword = messages.parse_keyword(body)
+        sender = phone.normalise(sender_raw) or sender_raw
+        session.add(
+            InboundMessage(
+                sid=sid,
+                sender=sender,
+                to_number=to_number,
+                body=body,
+                sent_at=sent_at,
+                keyword=keyword.value,
+            )
+        )
+        if keyword is messages.Keyword.OPT_OUT:
+            return opt_out_in(
+                session, number=sender, source="sms", at=sent_at, now=seen_at, ctx=ctx
+            )
+        if keyword is messages.Keyword.RESUBSCRIBE:
+            lift_in(
+                session, value=sender, reason="re-subscribed by SMS", actor=Actor.CALLER, at=sent_at
+            )
+            return None
+        return _reach_or_flag(session, sender, domain.Reply(at=sent_at), sent_at, seen_at, ctx)
+
+
+def opt_out_in(
+    session: Session, *, number: str, source: str, at: datetime, now: datetime, ctx: Context
+) -> Applied | None:
+    """Suppress the number and any email known for it, and close its open recovery as opted out."""
+    target = repository.latest_eligible_before(session, number, at)
+    new = suppression.suppress(
+        session, value=number, source=source, evidence=f"opt-out via {source}", at=at
+    )
+    if target is not None and target.email:
+        suppression.suppress(
+            session, value=target.email, source=source, evidence="number opted out", at=at
+        )
+    event = domain.Event(
+        at=at,
+        kind="suppressed" if new else "opt_out_repeated",
+        reason=f"opt-out received via {source}; the number is suppressed on every channel",
+        actor=Actor.CONSOLE if source == "console" else Actor.CALLER,
+    )
+    if target is None or target.id is None:
+        repository.add_events(session, None, [event])
+        return None
+    if target.is_open or (target.outcome_at and at <= target.outcome_at + BELONGS_AFTER_CLOSE):
+        repository.add_events(session, target.id, [event])
+    if not target.is_open:
+        return None
+    observation = domain.OptOut(at=at, source=source)
+    return advance_in(session, recovery_id=target.id, observations=[observation], now=now, ctx=ctx)
+
+
+def lift_in(session: Session, *, value: str, reason: str, actor: Actor, at: datetime) -> bool:
+    """Lift a number (START, UNSTOP or a console removal with a reason); emails stay as they are."""
+    lifted = suppression.lift(session, value=value, reason=reason, at=at)
+    repository.add_events(
+        session,
+        None,
+        [
+            domain.Event(
+                at=at,
+                kind="suppression_lifted" if lifted else "lift_ignored",
+                reason=reason if lifted else "not on the suppression list",
+                actor=actor,
+            )
+        ],
+    )
+    return lifted
