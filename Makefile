@@ -23,7 +23,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy core
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
 

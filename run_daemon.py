@@ -30,6 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run against the built-in sandbox with demo settings (no configuration needed)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the configuration, print warnings and which layers are on, and exit",
+    )
     return parser
 
 
@@ -63,7 +68,13 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         logger.warning("%s", warning)
     for line in layer_summary(configuration.deployment):
         logger.info("%s", line)
-    return EXIT_OK
+    if args.check:
+        return EXIT_OK
+    if configuration.deployment.layer2_on or configuration.deployment.layer3_on:
+        logger.warning("layers 2 and 3 are not built yet: running as if they were not configured")
+    from daemon.main import serve
+
+    return serve(configuration)
 
 
 def main() -> int:

@@ -95,9 +95,10 @@ def test_every_bad_value_is_one_name_line_and_no_traceback(tmp_path: Path) -> No
     assert TOKEN not in result.stderr and "key-s3cr3t-e2e" not in result.stderr
 
 
-def test_a_valid_configuration_exits_0_and_lists_the_layers(tmp_path: Path) -> None:
+def test_check_with_a_valid_configuration_exits_0_and_lists_the_layers(tmp_path: Path) -> None:
     result = run_daemon(
         tmp_path,
+        "--check",
         **{
             **VALID,
             "SENDGRID_API_KEY": "SG.s3cr3t-e2e",
@@ -125,7 +126,9 @@ def test_the_dotenv_beside_the_entry_point_is_read_and_the_environment_wins(
         "".join(f"{name}={value}\n" for name, value in VALID.items())
         + "HUBSPOT_TOKEN=pat-from-file\nRECOVERY_POLL_SECONDS=nonsense\n"
     )
-    result = run_daemon(tmp_path, script=script, RECOVERY_ENV_FILE="", RECOVERY_POLL_SECONDS="5")
+    result = run_daemon(
+        tmp_path, "--check", script=script, RECOVERY_ENV_FILE="", RECOVERY_POLL_SECONDS="5"
+    )
     assert result.returncode == 0, result.stderr
     assert "CRM (HubSpot): on" in result.stderr
 

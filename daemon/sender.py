@@ -1,0 +1,255 @@
+"""Shell: the one sender. Every outbound SMS (and later call and email) leaves through `Sender`.
+
+For each claim the core made (an attempt row already written), it asks the one gate again with
+facts read just now (suppression, kill switch), renders the message, writes its body on the attempt
+before the vendor call, calls the vendor outside any transaction, and records the result as an
+observation. An ambiguous send is looked up before anything is sent again, at once and at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from core import calendar, db, domain, gate, messages, repository, services
+from core.config import OperatingSettings
+from core.domain import Channel, Observation, SendFailure
+from core.models import Attempt
+from core.services import Claim, Context
+from daemon.adapters import errors
+from daemon.adapters.twilio import TwilioAdapter
+
+log = logging.getLogger(__name__)
+
+CONFIG_RETRY = timedelta(minutes=5)  # with SMS stopped by a configuration error, one try per 5 min
+
+
+@dataclass
+class SmsHealth:
+    """What the daemon knows about the SMS channel beyond any one recovery."""
+
+    config_error: str = ""
+    config_error_at: datetime | None = None
+    backoff_until: datetime | None = None
+
+    def stopped(self, now: datetime) -> bool:
+        """True while SMS is stopped by a configuration error and no retry is due."""
+        if not self.config_error or self.config_error_at is None:
+            return False
+        return now < self.config_error_at + CONFIG_RETRY
+
+
+class Sender:
+    """Carries out claims through the gate and the vendors, then records what happened."""
+
+    def __init__(
+        self, *, engine: Engine, twilio: TwilioAdapter, sms_from: str, clock: Callable[[], datetime]
+    ) -> None:
+        self.engine = engine
+        self.twilio = twilio
+        self.sms_from = sms_from
+        self.clock = clock
+        self.sms = SmsHealth()
+
+    def execute(self, claim: Claim, *, ctx: Context, settings: OperatingSettings) -> None:
+        """Send one claimed message; the result goes back to the rules as an observation."""
+        if claim.channel is not Channel.SMS or not isinstance(claim.effect, domain.SendSms):
+            self._finish(claim.attempt_id, "not_configured", ctx, None)
+            return
+        now = self.clock()
+        with db.read_session(self.engine) as session:
+            attempt = session.get(Attempt, claim.attempt_id)
+            state = repository.get_recovery(session, attempt.recovery_id) if attempt else None
+            facts = services.caller_facts(session, state) if state else None
+        if attempt is None or state is None or facts is None:
+            return
+        verdict = gate.check(
+            channel=Channel.SMS,
+            state=state,
+            now=now,
+            policy=ctx.policy,
+            window=ctx.window,
+            facts=facts,
+        )
+        if not verdict.allowed:
+            log.info("recovery %s: SMS held at the gate: %s", state.id, verdict.reason)
+            self._finish(
+                attempt.id,
+                "gate_" + verdict.verdict.value,
+                ctx,
+                domain.SmsFailed(at=now, failure=SendFailure.TRANSIENT),
+            )
+            return
+        if self.sms.backoff_until is not None and now < self.sms.backoff_until:
+            self._finish(
+                attempt.id,
+                "deferred",
+                ctx,
+                domain.SmsFailed(at=now, failure=SendFailure.RATE_LIMITED),
+            )
+            return
+        body = self.render(state, claim.effect, now=now, settings=settings)
+        with db.write_transaction(self.engine) as session:
+            row = session.get(Attempt, attempt.id)
+            assert row is not None
+            row.body = body
+            session.add(row)
+        self._send_sms(attempt.id, state.caller, body, now, ctx)
+
+    def render(
+        self,
+        state: domain.RecoveryState,
+        effect: domain.SendSms,
+        *,
+        now: datetime,
+        settings: OperatingSettings,
+    ) -> str:
+        """The SMS text: the template the core chose, personalised, GSM-7."""
+        when = ""
+        if effect.callback_due_at is not None:
+            when = calendar.describe_callback_time(
+                due=effect.callback_due_at, now=now, timezone=settings.timezone
+            )
+        return messages.render(
+            settings.templates[effect.template],
+            first_name=state.first_name or None,
+            company=settings.company_name,
+            callback_when=when,
+        )
+
+    def _send_sms(
+        self, attempt_id: int, to: str, body: str, started: datetime, ctx: Context
+    ) -> None:
+        try:
+            sid = self.twilio.send_sms(to=to, from_number=self.sms_from, body=body)
+        except errors.Transient as exc:
+            if exc.ambiguous:
+                self._look_up(attempt_id, to, body, started, ctx)
+            else:
+                self._finish(attempt_id, "transient", ctx, self._failed(SendFailure.TRANSIENT))
+            return
+        except errors.RateLimited as exc:
+            wait = exc.retry_after if exc.retry_after is not None else 5.0
+            self.sms.backoff_until = self.clock() + timedelta(seconds=min(wait, 300))
+            self._finish(attempt_id, "rate_limited", ctx, self._failed(SendFailure.RATE_LIMITED))
+            return
+        except errors.Suppress:
+            self._finish(attempt_id, "suppressed", ctx, None)
+            self._suppress(to, ctx)
+            return
+        except errors.ConfigError as exc:
+            self.sms.config_error, self.sms.config_error_at = f"sms: {exc}", self.clock()
+            self._finish(
+                attempt_id,
+                "config_error",
+                ctx,
+                self._failed(SendFailure.CONFIG, exc.code),
+                code=exc.code,
+            )
+            return
+        except errors.CannotReceive as exc:
+            self._finish(
+                attempt_id,
+                "cannot_receive",
+                ctx,
+                self._failed(SendFailure.CANNOT_RECEIVE, exc.code),
+                code=exc.code,
+            )
+            return
+        except errors.AdapterError as exc:
+            self._finish(
+                attempt_id,
+                "failed",
+                ctx,
+                self._failed(SendFailure.PERMANENT, exc.code),
+                code=exc.code,
+            )
+            return
+        self.sms.config_error, self.sms.config_error_at = "", None
+        self._finish(
+            attempt_id,
+            "accepted",
+            ctx,
+            domain.SmsAccepted(at=self.clock(), message_sid=sid),
+            vendor_id=sid,
+        )
+
+    def _failed(self, failure: SendFailure, code: int | None = None) -> domain.SmsFailed:
+        return domain.SmsFailed(at=self.clock(), failure=failure, code=code)
+
+    def _look_up(
+        self, attempt_id: int, to: str, body: str, started: datetime, ctx: Context
+    ) -> None:
+        """After an ambiguous send: found -> sent; not found -> send again; no answer -> wait."""
+        try:
+            sid = self.twilio.find_sent_message(
+                to=to, from_number=self.sms_from, body=body, attempt_started_at=started
+            )
+        except errors.AdapterError as exc:
+            log.warning("attempt %s: look-up failed (%s); will look again", attempt_id, exc)
+            return  # the attempt stays without a result, and nothing is sent until it has one
+        if sid is None:
+            self._finish(attempt_id, "not_found", ctx, self._failed(SendFailure.TRANSIENT))
+        else:
+            self._finish(
+                attempt_id,
+                "found",
+                ctx,
+                domain.SmsAccepted(at=self.clock(), message_sid=sid),
+                vendor_id=sid,
+            )
+
+    def reconcile(self, *, ctx: Context) -> None:
+        """Give every attempt left without a result one, with the vendor, before new sends."""
+        with db.read_session(self.engine) as session:
+            pending = repository.unfinished_attempts(session)
+        for attempt in pending:
+            assert attempt.id is not None
+            if attempt.channel != Channel.SMS.value:
+                self._finish(attempt.id, "not_configured", ctx, None)
+            elif not attempt.body:
+                # Stopped before the body was written: the vendor was never called.
+                self._finish(attempt.id, "not_sent", ctx, self._failed(SendFailure.TRANSIENT))
+            else:
+                self._look_up(attempt.id, attempt.to_address, attempt.body, attempt.started_at, ctx)
+
+    def _suppress(self, number: str, ctx: Context) -> None:
+        now = self.clock()
+        with db.write_transaction(self.engine) as session:
+            services.opt_out_in(
+                session, number=number, source="twilio_21610", at=now, now=now, ctx=ctx
+            )
+
+    def _finish(
+        self,
+        attempt_id: int | None,
+        result: str,
+        ctx: Context,
+        observation: Observation | None,
+        *,
+        vendor_id: str = "",
+        code: int | None = None,
+    ) -> None:
+        """Record the attempt's result and hand the observation to the rules, in one transaction."""
+        now = self.clock()
+        with db.write_transaction(self.engine) as session:
+            row = session.get(Attempt, attempt_id)
+            if row is None:
+                return
+            row.result, row.finished_at, row.vendor_id = result, now, vendor_id
+            row.error_code = "" if code is None else str(code)
+            session.add(row)
+            if observation is not None:
+                applied = services.advance_in(
+                    session,
+                    recovery_id=row.recovery_id,
+                    observations=[observation],
+                    now=now,
+                    ctx=ctx,
+                    sends=False,
+                )
+                del applied
