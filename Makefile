@@ -27,8 +27,11 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# The demo daemon in the background, the console in the foreground; Ctrl-C stops both.
 demo: $(STAMP)
-	$(BIN)/python run_demo.py
+	@$(BIN)/python run_daemon.py --demo & daemon=$$!; \
+	trap 'kill $$daemon 2>/dev/null; wait $$daemon 2>/dev/null' INT TERM EXIT; \
+	$(BIN)/python run_console.py --demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

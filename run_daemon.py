@@ -15,6 +15,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 EXIT_OK, EXIT_UNEXPECTED, EXIT_CONFIG = 0, 1, 2
+CONSOLE_HINT = (
+    "console: run `python run_console.py --demo` and open http://127.0.0.1:8501 "
+    "(`make demo` starts both)"
+)
 
 logger = logging.getLogger("run_daemon")
 
@@ -53,8 +57,9 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
     """Parse `argv`, read the configuration, report it; returns the exit code."""
     args = build_parser().parse_args(argv)
     if args.demo:
-        print("demo mode is not built yet", file=sys.stderr)
-        return EXIT_CONFIG
+        from daemon.demo import run_demo
+
+        return run_demo(project_root=PROJECT_ROOT, console_hint=CONSOLE_HINT)
     from core.config import layer_summary, load_configuration
 
     configuration = load_configuration(

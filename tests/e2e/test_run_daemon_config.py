@@ -141,12 +141,6 @@ def test_a_missing_named_env_file_exits_2(tmp_path: Path) -> None:
     ]
 
 
-def test_demo_is_accepted_but_not_built_yet(tmp_path: Path) -> None:
-    result = run_daemon(tmp_path, "--demo")
-    assert result.returncode == 2
-    assert result.stderr.strip() == "demo mode is not built yet"
-
-
 def test_an_unknown_argument_is_a_usage_error(tmp_path: Path) -> None:
     result = run_daemon(tmp_path, "--frobnicate")
     assert result.returncode == 2
