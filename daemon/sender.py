@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import calendar, db, domain, gate, messages, repository, services
+from core import calendar, db, domain, gate, messages, repository, services, timing
 from core.config import OperatingSettings
-from core.domain import Channel, Observation, SendFailure
+from core.domain import Channel, Observation, SendFailure, StepStatus
 from core.models import Attempt
 from core.services import Claim, Context
 from daemon.adapters import errors
@@ -66,6 +66,11 @@ class Sender:
             state = repository.get_recovery(session, attempt.recovery_id) if attempt else None
             facts = services.caller_facts(session, state) if state else None
         if attempt is None or state is None or facts is None:
+            return
+        if not state.is_open or state.sms_status is not StepStatus.IN_FLIGHT:
+            # Something read later in the same pass (a reply sent before our SMS, say) or a
+            # person's cancel closed the recovery after the claim: the claim no longer stands.
+            self._withdraw(claim.attempt_id)
             return
         verdict = gate.check(
             channel=Channel.SMS,
@@ -213,9 +218,38 @@ class Sender:
                 self._finish(attempt.id, "not_configured", ctx, None)
             elif not attempt.body:
                 # Stopped before the body was written: the vendor was never called.
-                self._finish(attempt.id, "not_sent", ctx, self._failed(SendFailure.TRANSIENT))
+                self._not_sent(attempt.id, attempt.recovery_id, ctx)
             else:
                 self._look_up(attempt.id, attempt.to_address, attempt.body, attempt.started_at, ctx)
+
+    def _not_sent(self, attempt_id: int, recovery_id: int, ctx: Context) -> None:
+        """An attempt the vendor never saw: retried while its recovery is open, else withdrawn."""
+        with db.read_session(self.engine) as session:
+            state = repository.get_recovery(session, recovery_id)
+        if state is not None and state.is_open:
+            self._finish(attempt_id, "not_sent", ctx, self._failed(SendFailure.TRANSIENT))
+        else:
+            self._withdraw(attempt_id)
+
+    def _withdraw(self, attempt_id: int) -> None:
+        """Finish a claim that no longer stands without calling the vendor; cancel its step."""
+        now = self.clock()
+        with db.write_transaction(self.engine) as session:
+            row = session.get(Attempt, attempt_id)
+            if row is None:
+                return
+            row.result, row.finished_at = "withdrawn", now
+            session.add(row)
+            state = repository.get_recovery(session, row.recovery_id)
+            if state is None or state.is_open or state.sms_status is not StepStatus.IN_FLIGHT:
+                return
+            why = state.outcome.value if state.outcome is not None else "closed"
+            after = timing.set_step(state, Channel.SMS, StepStatus.CANCELLED, now, why)
+            if repository.compare_and_set(session, state, after):
+                text = f"SMS not sent: the recovery closed ({why}) before it went"
+                event = domain.Event(at=now, kind="sms_cancelled", reason=text)
+                repository.add_events(session, state.id, [event])
+        log.info("attempt %s withdrawn: its recovery closed before the send", attempt_id)
 
     def _suppress(self, number: str, ctx: Context) -> None:
         now = self.clock()
