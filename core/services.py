@@ -382,12 +382,13 @@ def opt_out_in(
         reason=f"opt-out received via {source}; the number is suppressed on every channel",
         actor=Actor.CONSOLE if source == "console" else Actor.CALLER,
     )
-    if target is None or target.id is None:
-        repository.add_events(session, None, [event])
-        return None
-    if target.is_open or (target.outcome_at and at <= target.outcome_at + BELONGS_AFTER_CLOSE):
-        repository.add_events(session, target.id, [event])
-    if not target.is_open:
+    belongs = target is not None and (
+        target.is_open
+        or (target.outcome_at is not None and at <= target.outcome_at + BELONGS_AFTER_CLOSE)
+    )
+    # The opt-out is always explained; it names a recovery only if it belongs to one.
+    repository.add_events(session, target.id if target is not None and belongs else None, [event])
+    if target is None or target.id is None or not target.is_open:
         return None
     observation = domain.OptOut(at=at, source=source)
     return advance_in(session, recovery_id=target.id, observations=[observation], now=now, ctx=ctx)
