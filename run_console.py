@@ -55,9 +55,13 @@ def prepare(argv: Sequence[str], environ: Mapping[str, str]) -> Launch:
     args = build_parser().parse_args(argv)
     if not 0 < args.port < 65536:
         raise Refused(f"--port: {args.port} is not a port number (1-65535)")
-    environment, problems = load_environment(project_root=PROJECT_ROOT, environ=environ)
-    if problems:
-        raise Refused(str(problems[0]))
+    if args.demo:
+        # Like the demo daemon, the demo console needs no configuration and ignores `.env`.
+        environment = {k: v for k, v in environ.items() if v.strip()}
+    else:
+        environment, problems = load_environment(project_root=PROJECT_ROOT, environ=environ)
+        if problems:
+            raise Refused(str(problems[0]))
     password = value_of(environment, "CONSOLE_PASSWORD")
     if args.host not in LOOPBACK and password is None:
         raise Refused(

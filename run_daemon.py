@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -82,8 +83,13 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
     return serve(configuration)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # until the daemon's loop takes over: stop cleanly, exit 0
+
+
 def main() -> int:
     """Run with the process's arguments and environment; never lets a traceback out."""
+    signal.signal(signal.SIGTERM, _interrupt)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )

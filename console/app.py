@@ -54,7 +54,7 @@ def _when(at: datetime | None, zone: ZoneInfo, now: datetime) -> str:
 def health_panel() -> None:
     """The daemon's health: last heartbeat, last poll, last error, configuration errors."""
     url = data.database_url()
-    now = data.now_utc()
+    now = data.now_utc(url)
     zone = data.display_settings(url).zone
     health = data.daemon_health(url, now=now)
     st.subheader("Daemon")

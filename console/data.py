@@ -184,6 +184,8 @@ def clear_cache() -> None:
     _saved_settings.clear()
 
 
-def now_utc() -> datetime:
-    """The console's clock: aware UTC."""
-    return datetime.now(UTC)
+def now_utc(url: str) -> datetime:
+    """The console's clock: aware UTC, on the daemon's clock (the demo's runs on another day)."""
+    with db.read_session(engine_for(url)) as session:
+        offset = settings_store.heartbeat(session).clock_offset_s or 0.0
+    return datetime.now(UTC) + timedelta(seconds=offset)

@@ -154,6 +154,7 @@ class Heartbeat(SQLModel, table=True):
     last_error_at: datetime | None = _at()
     config_errors: str = ""  # one per line, e.g. "sms: 21606 ..."
     layers: str = ""
+    clock_offset_s: float = 0.0  # the daemon's clock minus real time (the demo runs shifted)
 
 
 class SavedSetting(SQLModel, table=True):

@@ -62,6 +62,7 @@ def beat(
     error: str | None = None,
     config_errors: str | None = None,
     layers: str | None = None,
+    clock_offset_s: float | None = None,
 ) -> None:
     """Record that the daemon is alive, and optionally its last poll, error and channel state."""
     with db.write_transaction(engine) as session:
@@ -77,4 +78,6 @@ def beat(
             row.config_errors = config_errors
         if layers is not None:
             row.layers = layers
+        if clock_offset_s is not None:
+            row.clock_offset_s = clock_offset_s
         session.add(row)

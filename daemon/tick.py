@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -96,6 +96,7 @@ class Tick:
                 polled=error is None,
                 error=error,
                 config_errors=self.sender.sms.config_error,
+                clock_offset_s=(self.clock() - datetime.now(UTC)).total_seconds(),
             )
 
     def _advance_due(self, ctx: Context) -> list[Claim]:

@@ -85,7 +85,7 @@ def _summary(frame: pd.DataFrame) -> str:
 def live_view() -> None:
     """The refreshed part of the page: the table and the selected recovery's timeline."""
     url = data.database_url()
-    now = data.now_utc()
+    now = data.now_utc(url)
     zone = data.display_settings(url).zone
     frame = data.live_frame(url, now=now, zone=zone)
     if frame.empty:

@@ -7,12 +7,8 @@ skipped with the reason, except under CI=true or REQUIRE_BROWSER=1, where that i
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,68 +18,29 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import Engine
 
 from core.domain import RecoveryState
+from tests.browser_support import (
+    CELLS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    require_chromium,
+    stop,
+    wait_healthy,
+)
 from tests.console.conftest import FULL_NUMBERS, insert, seed
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CELLS = "[data-testid=stDataFrame] [role=gridcell]"
-START_DEADLINE_S = 60
 SCREENSHOT = Path("/tmp/console.png")
 
 pytestmark = pytest.mark.slow
 
 
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    required = os.environ.get("CI") == "true" or os.environ.get("REQUIRE_BROWSER") == "1"
-    reason = f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium)"
-    if required:
-        pytest.fail(f"{reason}; CI=true or REQUIRE_BROWSER=1 makes the browser test mandatory")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    """Poll /_stcore/health until it says ok; fail at the deadline or if the console exits."""
-    deadline = time.monotonic() + START_DEADLINE_S
-    url = f"http://127.0.0.1:{port}/_stcore/health"
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        try:  # waits a moment for the server, and notices if it died
-            code = process.wait(timeout=0.25)
-        except subprocess.TimeoutExpired:
-            continue
-        pytest.fail(f"run_console.py exited with {code}:\n{log.read_text()}")
-    pytest.fail(f"console not healthy within {START_DEADLINE_S} s:\n{log.read_text()}")
-
-
 @pytest.fixture
 def console(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[str]:
     """run_console.py on a free port over the seeded database; yields the page's address."""
-    _require_chromium()
+    require_chromium()
     seed(engine, datetime.now(UTC))
-    port = _free_port()
+    port = free_port()
     environ = {
         k: v
         for k, v in os.environ.items()
@@ -99,15 +56,10 @@ def console(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_healthy(process, port, log)
+        wait_healthy(process, port, log)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def _click_first_row(page: Page) -> None:
