@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, or_, update
 from sqlmodel import col, select
 
 from core import db, domain, phone, repository, services, settings_store, suppression
@@ -127,8 +127,11 @@ def erase_person(engine: Engine, *, number: str, now: datetime, ctx: Context) ->
             .where(col(Attempt.recovery_id).in_(ids))
             .values(**{name: "" for name in PERSONAL_FIELDS[Attempt]})
         )
+        # A call is the person's by its recovery too: its raw caller ID may not be in E.164.
         session.execute(
-            update(InboundCall).where(col(InboundCall.caller) == caller).values(caller="")
+            update(InboundCall)
+            .where(or_(col(InboundCall.caller) == caller, col(InboundCall.recovery_id).in_(ids)))
+            .values(caller="")
         )
         session.execute(
             update(InboundMessage)
