@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from core import phone
 from core.models import Suppression
 
 
 def key_for(value: str) -> str:
-    """The list's key: emails lower-cased, numbers as given (already E.164)."""
+    """The list's key: emails lower-cased, numbers in E.164 (a CRM's "07700 900123" included)."""
     value = value.strip()
-    return value.lower() if "@" in value else value
+    return value.lower() if "@" in value else phone.normalise(value) or value
 
 
 def is_suppressed(session: Session, value: str) -> bool:
@@ -73,9 +75,12 @@ def last_lift(session: Session, value: str) -> datetime | None:
 
 
 def entries(session: Session, *, search: str = "", active_only: bool = True) -> list[Suppression]:
+    """The list, newest first; `search` matches part of a key, or a whole number in any format."""
     query = select(Suppression).order_by(col(Suppression.created_at).desc())
     if active_only:
         query = query.where(Suppression.active == True)  # noqa: E712
-    if search:
-        query = query.where(col(Suppression.key).contains(search.strip().lower()))
+    needle = search.strip().lower()
+    if needle:
+        keys = col(Suppression.key)
+        query = query.where(or_(keys.contains(needle), keys == key_for(needle)))
     return list(session.exec(query).all())

@@ -326,6 +326,28 @@ def test_removing_an_opt_out_with_a_reason_lifts_it_and_keeps_the_row(engine: En
     assert kinds == ["suppressed", "suppression_lifted", "lift_ignored"]
 
 
+def test_the_list_keys_a_number_in_e164_whatever_format_it_arrives_in(engine: Engine) -> None:
+    with db.write_transaction(engine) as session:
+        # A CRM's stored format: the entry must still stop sends to the E.164 caller.
+        assert suppression.suppress(session, value=NATIONAL, source="crm", evidence="crm", at=T0)
+    with db.read_session(engine) as session:
+        assert suppression.is_suppressed(session, CALLER)
+        assert [e.key for e in suppression.entries(session)] == [CALLER]
+    assert overrides.remove_opt_out(engine, value="+44 7700 900101", reason="asked", now=T0)
+
+
+@pytest.mark.parametrize("search", [NATIONAL, "900101", "+447700900101", "EXAMPLE.COM"])
+def test_searching_the_opt_out_list_finds_a_number_typed_in_any_format(
+    engine: Engine, search: str
+) -> None:
+    overrides.opt_out(engine, value=CALLER, now=T0, ctx=CTX)
+    overrides.opt_out(engine, value=EMAIL, now=T0, ctx=CTX)
+    overrides.opt_out(engine, value=OTHER, now=T0, ctx=CTX)
+    with db.read_session(engine) as session:
+        found = {e.key for e in suppression.entries(session, search=search)}
+    assert found == ({EMAIL} if "@" in search or "." in search else {CALLER})
+
+
 def _personal_values(db_url: str) -> list[tuple[str, str]]:
     """Every (table, value) in the file that still holds one of the person's details."""
     needles = (CALLER, NATIONAL, EMAIL, "boiler", FIRST_NAME)
