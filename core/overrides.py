@@ -66,8 +66,11 @@ def set_email(engine: Engine, *, recovery_id: int, email: str, now: datetime) ->
 
 def opt_out(engine: Engine, *, value: str, now: datetime, ctx: Context) -> Applied | None:
     """Add a number or email to the suppression list from the console."""
+    value = value.strip()
+    number = phone.normalise(value) if "@" not in value else None
+    if number is None and ("@" not in value or " " in value):
+        raise ValueError("not a phone number or an email address")
     with db.write_transaction(engine) as session:
-        number = phone.normalise(value) if "@" not in value else None
         if number is None:
             added = suppression.suppress(
                 session, value=value, source="console", evidence="added in the console", at=now

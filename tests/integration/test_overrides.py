@@ -303,6 +303,17 @@ def test_opt_out_of_an_email_from_the_console_suppresses_just_that_address(
     assert event.recovery_id is None and event.actor == "console"
 
 
+@pytest.mark.parametrize("typed", ["", "Mrs Smith", "caller at example.com"])
+def test_opt_out_from_the_console_refuses_what_is_neither_a_number_nor_an_address(
+    engine: Engine, typed: str
+) -> None:
+    with pytest.raises(ValueError, match="number"):
+        overrides.opt_out(engine, value=typed, now=T0, ctx=CTX)
+    with db.read_session(engine) as session:
+        assert suppression.entries(session, active_only=False) == []
+    assert all_events(engine) == []
+
+
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_removing_an_opt_out_needs_a_reason(engine: Engine, reason: str) -> None:
     overrides.opt_out(engine, value=CALLER, now=T0, ctx=CTX)
