@@ -83,8 +83,10 @@ class Detector:
         assert self._calls_since is not None and self._messages_since is not None
         legs = self.twilio.list_calls(since=self._calls_since)
         messages: list[SmsMessage] = []
-        for line in self.message_lines:
-            messages.extend(self.twilio.list_inbound_messages(to=line, since=self._messages_since))
+        # One request for every line's messages; only those to our lines count.
+        for message in self.twilio.list_inbound_messages(since=self._messages_since):
+            if classify.compact_number(message.to_number) in self.message_lines:
+                messages.append(message)
         items, live_since = self._call_items(legs)
         items.extend(self._message_items(messages))
         items.sort(key=lambda item: item.at)

@@ -224,13 +224,18 @@ class TwilioAdapter:
         with self._errors("fetch call"):
             return _call_leg(self._client.calls(sid).fetch())
 
-    def list_inbound_messages(self, *, to: str, since: datetime) -> list[SmsMessage]:
-        """Inbound messages to our number `to` sent at or after `since`, oldest first."""
+    def list_inbound_messages(self, *, to: str | None = None, since: datetime) -> list[SmsMessage]:
+        """Inbound messages (to our number `to`, or to any) sent at or after `since`, oldest first.
+
+        Without `to` one request reads every line's replies, which keeps an idle poll cheap.
+        """
         since = _utc(since)
         found: dict[str, SmsMessage] = {}
+        filters: dict[str, Any] = {"date_sent_after": _day_start(since)}
+        if to is not None:
+            filters["to"] = to
         with self._errors("list inbound messages"):
-            day = _day_start(since)
-            messages = self._pages(self._client.messages, _SENT, since, to=to, date_sent_after=day)
+            messages = self._pages(self._client.messages, _SENT, since, **filters)
             for record in messages:
                 message = _sms(record)
                 sent = message.date_sent
