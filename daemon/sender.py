@@ -25,6 +25,7 @@ from daemon.adapters.twilio import TwilioAdapter
 
 log = logging.getLogger(__name__)
 
+MAX_WAIT = 300.0  # the longest Retry-After honoured, in seconds
 CONFIG_RETRY = timedelta(minutes=5)  # with SMS stopped by a configuration error, one try per 5 min
 
 
@@ -34,6 +35,7 @@ class SmsHealth:
 
     config_error: str = ""
     config_error_at: datetime | None = None
+    config_error_code: int | None = None
     backoff_until: datetime | None = None
 
     def stopped(self, now: datetime) -> bool:
@@ -41,6 +43,10 @@ class SmsHealth:
         if not self.config_error or self.config_error_at is None:
             return False
         return now < self.config_error_at + CONFIG_RETRY
+
+    def backing_off(self, now: datetime) -> bool:
+        """True while Twilio's last 429 on a send asks us to wait."""
+        return self.backoff_until is not None and now < self.backoff_until
 
 
 class Sender:
@@ -89,7 +95,13 @@ class Sender:
                 domain.SmsFailed(at=now, failure=SendFailure.TRANSIENT),
             )
             return
-        if self.sms.backoff_until is not None and now < self.sms.backoff_until:
+        if self.sms.stopped(now):
+            # Another claim of this pass met the configuration error: one try per 5 minutes.
+            code = self.sms.config_error_code
+            failed = domain.SmsFailed(at=now, failure=SendFailure.CONFIG, code=code)
+            self._finish(attempt.id, "config_error", ctx, failed, code=code)
+            return
+        if self.sms.backing_off(now):
             self._finish(
                 attempt.id,
                 "deferred",
@@ -139,42 +151,34 @@ class Sender:
             return
         except errors.RateLimited as exc:
             wait = exc.retry_after if exc.retry_after is not None else 5.0
-            self.sms.backoff_until = self.clock() + timedelta(seconds=min(wait, 300))
+            self.sms.backoff_until = self.clock() + timedelta(seconds=min(wait, MAX_WAIT))
             self._finish(attempt_id, "rate_limited", ctx, self._failed(SendFailure.RATE_LIMITED))
             return
-        except errors.Suppress:
-            self._finish(attempt_id, "suppressed", ctx, None)
+        except errors.Suppress as exc:
+            # The caller sent STOP to this sender at Twilio: the step ends, the number is listed.
+            failed = self._failed(SendFailure.SUPPRESS, _code(exc))
+            self._finish(attempt_id, "suppressed", ctx, failed, code=_code(exc))
             self._suppress(to, ctx)
             return
         except errors.ConfigError as exc:
+            code = _code(exc)
             self.sms.config_error, self.sms.config_error_at = f"sms: {exc}", self.clock()
-            self._finish(
-                attempt_id,
-                "config_error",
-                ctx,
-                self._failed(SendFailure.CONFIG, exc.code),
-                code=exc.code,
-            )
+            self.sms.config_error_code = code
+            log.error("SMS stopped by a configuration error (%s): retrying in 5 minutes", exc)
+            failed = self._failed(SendFailure.CONFIG, code)
+            self._finish(attempt_id, "config_error", ctx, failed, code=code)
             return
         except errors.CannotReceive as exc:
-            self._finish(
-                attempt_id,
-                "cannot_receive",
-                ctx,
-                self._failed(SendFailure.CANNOT_RECEIVE, exc.code),
-                code=exc.code,
-            )
+            failed = self._failed(SendFailure.CANNOT_RECEIVE, _code(exc))
+            self._finish(attempt_id, "cannot_receive", ctx, failed, code=_code(exc))
             return
         except errors.AdapterError as exc:
-            self._finish(
-                attempt_id,
-                "failed",
-                ctx,
-                self._failed(SendFailure.PERMANENT, exc.code),
-                code=exc.code,
-            )
+            failed = self._failed(SendFailure.PERMANENT, _code(exc))
+            self._finish(attempt_id, "failed", ctx, failed, code=_code(exc))
             return
-        self.sms.config_error, self.sms.config_error_at = "", None
+        if self.sms.config_error:
+            log.info("SMS works again: configuration error cleared")
+        self.sms.config_error, self.sms.config_error_at, self.sms.config_error_code = "", None, None
         self._finish(
             attempt_id,
             "accepted",
@@ -287,3 +291,8 @@ class Sender:
                     sends=False,
                 )
                 del applied
+
+
+def _code(exc: errors.AdapterError) -> int | None:
+    """The vendor's numeric error code, if it gave one."""
+    return exc.code if isinstance(exc.code, int) else None

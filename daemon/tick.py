@@ -22,7 +22,7 @@ from core.config import DeploymentSettings, OperatingSettings, read_operating_se
 from core.services import Claim, Context
 from daemon.adapters import errors
 from daemon.detect import Detector
-from daemon.sender import Sender
+from daemon.sender import MAX_WAIT, Sender
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class Tick:
     layers_on: tuple[bool, bool] = (False, False)  # layer 2 and 3 until their adapters exist
     settings: OperatingSettings | None = None
     reconciled: bool = False
+    read_backoff_until: datetime | None = None  # Twilio's 429 on a read: no reads until then
     _delivery_checked: dict[int, datetime] = field(default_factory=dict)
 
     def context(self) -> Context:
@@ -77,14 +78,21 @@ class Tick:
         ctx = self.context()
         assert self.settings is not None
         error: str | None = None
+        reading = self.read_backoff_until is None or self.clock() >= self.read_backoff_until
         try:
-            if not self.reconciled:
-                self.sender.reconcile(ctx=ctx)
-                self.reconciled = True
-            claims = self.detector.poll(now=self.clock(), ctx=ctx)
-            self._send(claims, ctx)
+            if reading:
+                if not self.reconciled:
+                    self.sender.reconcile(ctx=ctx)
+                    self.reconciled = True
+                self._send(self.detector.poll(now=self.clock(), ctx=ctx), ctx)
             self._send(self._advance_due(ctx), ctx)
-            self._watch_deliveries(ctx)
+            if reading:
+                self._watch_deliveries(ctx)
+        except errors.RateLimited as exc:
+            error = str(exc)
+            wait = min(exc.retry_after if exc.retry_after is not None else 5.0, MAX_WAIT)
+            self.read_backoff_until = self.clock() + timedelta(seconds=wait)
+            log.warning("Twilio asks us to slow down: no reads for %.0f s (%s)", wait, exc)
         except errors.AdapterError as exc:
             error = str(exc)
             log.warning("pass ended early: %s", exc)
@@ -93,7 +101,7 @@ class Tick:
                 self.engine,
                 at=self.clock(),
                 pid=os.getpid(),
-                polled=error is None,
+                polled=reading and error is None,
                 error=error,
                 config_errors=self.sender.sms.config_error,
                 clock_offset_s=(self.clock() - datetime.now(UTC)).total_seconds(),
@@ -103,10 +111,15 @@ class Tick:
         now = self.clock()
         with db.read_session(self.engine) as session:
             due = repository.due_recovery_ids(session, now)
+        # While Twilio's 429 on a send lasts, time-outs still apply but nothing is claimed, so
+        # the wait is not filled with attempts that never reach Twilio.
+        sends = not self.sender.sms.backing_off(now)
         claims: list[Claim] = []
         for recovery_id in due:
             try:
-                applied = services.advance(self.engine, recovery_id=recovery_id, now=now, ctx=ctx)
+                applied = services.advance(
+                    self.engine, recovery_id=recovery_id, now=now, ctx=ctx, sends=sends
+                )
             except services.StaleRecovery:
                 continue  # the console changed it meanwhile: the next pass sees the new state
             if applied is not None:

@@ -1,0 +1,97 @@
+"""The daemon end to end: SIGKILL mid-send and restart sends exactly one SMS (ARCHITECTURE.md,
+"The daemon's tick": the attempt row is written before the vendor call and reconciled at start).
+
+Each kill lands at a known point: a fault on the sandbox holds the daemon inside a request (the
+create itself, or the look-up after an ambiguous create) while the test sends SIGKILL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.models import Attempt
+from daemon.sandbox import Sandbox
+from tests.e2e.conftest import (
+    SMS_DEADLINE,
+    Daemon,
+    Database,
+    missed_call,
+    sms_to,
+    wait_for,
+    wait_passes,
+)
+
+pytestmark = pytest.mark.slow
+
+STALLED = 20.0  # two passes whose message reads each stall
+MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+
+
+def _creates(sandbox: Sandbox) -> list[object]:
+    return [
+        r for r in sandbox.requests("twilio") if r.method == "POST" and r.path.endswith(".json")
+    ]
+
+
+def _unfinished(database: Database) -> list[Attempt]:
+    return [a for a in database.attempts() if a.result == "" and a.body]
+
+
+def _restart_and_settle(sandbox: Sandbox, daemon: Daemon, database: Database) -> None:
+    sandbox.faults.clear()
+    daemon.start()
+    wait_for(
+        lambda: (r := database.recovery()) is not None and r.sms_status == "done",
+        deadline=SMS_DEADLINE,
+        what="the SMS recorded as done after the restart",
+    )
+    wait_passes(database, 3)
+
+
+def test_killed_while_twilio_is_still_creating_the_message_restart_finds_it(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    daemon.start()
+    sandbox.faults.add(method="POST", path=MESSAGES, action="delay", delay=2.0)
+    missed_call(sandbox)
+    wait_for(lambda: _unfinished(database), deadline=SMS_DEADLINE, what="the attempt row")
+    daemon.kill()  # inside the create: the sandbox makes the message after the daemon died
+    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the delayed create")
+    _restart_and_settle(sandbox, daemon, database)
+    assert len(sms_to(sandbox)) == 1
+    attempts = database.attempts()
+    assert [a.result for a in attempts] == ["found"]
+    assert attempts[0].vendor_id == sms_to(sandbox)[0]["sid"]
+
+
+def test_killed_after_twilio_created_the_message_but_its_answer_was_lost_no_second_sms(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    daemon.start()
+    sandbox.faults.add(method="POST", path=MESSAGES, action="drop_response")
+    # The look-up after the ambiguous create stalls, so the kill lands inside it (the pass's
+    # own message reads stall too, hence the longer wait for the create).
+    sandbox.faults.add(method="GET", path=MESSAGES, action="delay", delay=2.0, times=50)
+    missed_call(sandbox)
+    wait_for(lambda: _creates(sandbox), deadline=STALLED, what="the dropped create")
+    daemon.kill()
+    assert len(sms_to(sandbox)) == 1 and _unfinished(database)
+    _restart_and_settle(sandbox, daemon, database)
+    assert len(sms_to(sandbox)) == 1
+    assert [a.result for a in database.attempts()] == ["found"]
+
+
+def test_killed_after_the_create_was_lost_before_twilio_saw_it_restart_sends_once(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    daemon.start()
+    sandbox.faults.add(method="POST", path=MESSAGES, action="drop")
+    sandbox.faults.add(method="GET", path=MESSAGES, action="delay", delay=2.0, times=50)
+    missed_call(sandbox)
+    wait_for(lambda: _creates(sandbox), deadline=STALLED, what="the dropped create")
+    daemon.kill()
+    assert sms_to(sandbox) == [] and _unfinished(database)
+    _restart_and_settle(sandbox, daemon, database)
+    assert len(sms_to(sandbox)) == 1
+    results = [a.result for a in database.attempts()]
+    assert results == ["not_found", "accepted"]
