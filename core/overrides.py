@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, or_, update
 from sqlmodel import col, select
 
-from core import db, domain, phone, repository, services, settings_store, suppression
+from core import db, domain, intake, phone, repository, services, settings_store, suppression
 from core.domain import Actor, ConsoleCommand
 from core.models import PERSONAL_FIELDS, Attempt, InboundCall, InboundMessage, Recovery
 from core.services import Applied, Context
@@ -83,9 +83,7 @@ def opt_out(engine: Engine, *, value: str, now: datetime, ctx: Context) -> Appli
             )
             repository.add_events(session, None, [event])
             return None
-        return services.opt_out_in(
-            session, number=number, source="console", at=now, now=now, ctx=ctx
-        )
+        return intake.opt_out_in(session, number=number, source="console", at=now, now=now, ctx=ctx)
 
 
 def remove_opt_out(engine: Engine, *, value: str, reason: str, now: datetime) -> bool:
@@ -94,7 +92,7 @@ def remove_opt_out(engine: Engine, *, value: str, reason: str, now: datetime) ->
         raise ValueError("a reason is required to remove an opt-out")
     key = phone.normalise(value) if "@" not in value else None
     with db.write_transaction(engine) as session:
-        return services.lift_in(
+        return intake.lift_in(
             session,
             value=key or value,
             reason=f"removed in the console: {reason.strip()}",

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import classify, db, repository, services
+from core import classify, db, intake, repository, services
 from core.classify import CallLeg
 from core.domain import CallVerdict
 from core.services import Claim, Context
@@ -156,7 +156,7 @@ class Detector:
         applied: services.Applied | None
         if item.message is not None:
             m = item.message
-            applied = services.record_message(
+            applied = intake.record_message(
                 self.engine,
                 sid=m.sid,
                 sender_raw=m.from_number,
@@ -169,7 +169,7 @@ class Detector:
         else:
             assert item.call is not None
             leg = item.call
-            applied = services.record_call(
+            applied = intake.record_call(
                 self.engine,
                 sid=leg.sid,
                 caller_raw=leg.to_number if item.outbound else leg.from_number,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import calendar, db, domain, gate, messages, repository, services, timing
+from core import calendar, db, domain, gate, intake, messages, repository, services, timing
 from core.config import OperatingSettings
 from core.domain import Channel, Observation, SendFailure, StepStatus
 from core.models import Attempt
@@ -179,13 +179,8 @@ class Sender:
         if self.sms.config_error:
             log.info("SMS works again: configuration error cleared")
         self.sms.config_error, self.sms.config_error_at, self.sms.config_error_code = "", None, None
-        self._finish(
-            attempt_id,
-            "accepted",
-            ctx,
-            domain.SmsAccepted(at=self.clock(), message_sid=sid),
-            vendor_id=sid,
-        )
+        accepted = domain.SmsAccepted(at=self.clock(), message_sid=sid)
+        self._finish(attempt_id, "accepted", ctx, accepted, vendor_id=sid)
 
     def _failed(self, failure: SendFailure, code: int | None = None) -> domain.SmsFailed:
         return domain.SmsFailed(at=self.clock(), failure=failure, code=code)
@@ -202,15 +197,10 @@ class Sender:
             log.warning("attempt %s: look-up failed (%s); will look again", attempt_id, exc)
             return  # the attempt stays without a result, and nothing is sent until it has one
         if sid is None:
-            self._finish(attempt_id, "not_found", ctx, self._failed(SendFailure.TRANSIENT))
+            self._not_sent(attempt_id, ctx, "not_found")
         else:
-            self._finish(
-                attempt_id,
-                "found",
-                ctx,
-                domain.SmsAccepted(at=self.clock(), message_sid=sid),
-                vendor_id=sid,
-            )
+            accepted = domain.SmsAccepted(at=self.clock(), message_sid=sid)
+            self._finish(attempt_id, "found", ctx, accepted, vendor_id=sid)
 
     def reconcile(self, *, ctx: Context) -> None:
         """Give every attempt left without a result one, with the vendor, before new sends."""
@@ -222,16 +212,17 @@ class Sender:
                 self._finish(attempt.id, "not_configured", ctx, None)
             elif not attempt.body:
                 # Stopped before the body was written: the vendor was never called.
-                self._not_sent(attempt.id, attempt.recovery_id, ctx)
+                self._not_sent(attempt.id, ctx, "not_sent")
             else:
                 self._look_up(attempt.id, attempt.to_address, attempt.body, attempt.started_at, ctx)
 
-    def _not_sent(self, attempt_id: int, recovery_id: int, ctx: Context) -> None:
-        """An attempt the vendor never saw: retried while its recovery is open, else withdrawn."""
+    def _not_sent(self, attempt_id: int, ctx: Context, result: str) -> None:
+        """An attempt Twilio does not have: retried while its recovery is open, else withdrawn."""
         with db.read_session(self.engine) as session:
-            state = repository.get_recovery(session, recovery_id)
+            row = session.get(Attempt, attempt_id)
+            state = repository.get_recovery(session, row.recovery_id) if row else None
         if state is not None and state.is_open:
-            self._finish(attempt_id, "not_sent", ctx, self._failed(SendFailure.TRANSIENT))
+            self._finish(attempt_id, result, ctx, self._failed(SendFailure.TRANSIENT))
         else:
             self._withdraw(attempt_id)
 
@@ -258,7 +249,7 @@ class Sender:
     def _suppress(self, number: str, ctx: Context) -> None:
         now = self.clock()
         with db.write_transaction(self.engine) as session:
-            services.opt_out_in(
+            intake.opt_out_in(
                 session, number=number, source="twilio_21610", at=now, now=now, ctx=ctx
             )
 

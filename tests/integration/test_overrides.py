@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from core import calendar, db, overrides, repository, services, settings_store, suppression
+from core import calendar, db, intake, overrides, repository, services, settings_store, suppression
 from core.domain import (
     Attention,
     CallVerdict,
@@ -48,7 +48,7 @@ NO_LAYER2 = replace(CTX, policy=replace(CTX.policy, layer2_on=False))
 
 def missed(engine: Engine, sid: str, caller: str = CALLER, *, ended: datetime = T0) -> int:
     """Record a missed call and return its (new or joined) recovery's id."""
-    applied = services.record_call(
+    applied = intake.record_call(
         engine,
         sid=sid,
         caller_raw=caller,
@@ -81,7 +81,7 @@ def sms_went(engine: Engine, recovery_id: int, at: datetime, body: str = "") -> 
 
 
 def text_from_caller(engine: Engine, sid: str, body: str, at: datetime) -> None:
-    services.record_message(
+    intake.record_message(
         engine,
         sid=sid,
         sender_raw=CALLER,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
-from core import calendar, db, repository, services, suppression
+from core import calendar, db, intake, repository, services, suppression
 from core.domain import (
     Attention,
     CallVerdict,
@@ -60,7 +60,7 @@ def missed(
     outbound: bool = False,
 ) -> Applied | None:
     """Record one classified call, seen 5 s after it ended unless told otherwise."""
-    return services.record_call(
+    return intake.record_call(
         engine,
         sid=sid,
         caller_raw=caller,
@@ -255,7 +255,7 @@ def test_the_first_matching_not_contacted_reason_wins(
     if setup == "contacted":
         _contacted_and_closed(engine, at=T0)
     ended = T0 + timedelta(hours=2)
-    applied = services.record_call(
+    applied = intake.record_call(
         engine,
         sid="CA99",
         caller_raw=caller,

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from core import calendar, db, overrides, repository, services
+from core import calendar, db, intake, overrides, repository, services
 from core.domain import CallVerdict, ConsoleCommand, Outcome, Policy, RecoveryState, SmsAccepted
 from core.models import Attempt, Event, Recovery
 
@@ -55,7 +55,7 @@ def run_together(db_url: str, *workers: Callable[[Engine], None]) -> list[BaseEx
 
 
 def record_missed(engine: Engine, sid: str, caller: str) -> services.Applied | None:
-    return services.record_call(
+    return intake.record_call(
         engine,
         sid=sid,
         caller_raw=caller,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from core import calendar, db, overrides, repository, services, suppression
+from core import calendar, db, intake, overrides, repository, services, suppression
 from core.domain import (
     Attention,
     CallVerdict,
@@ -51,7 +51,7 @@ def missed(
     ctx: services.Context = CTX,
     verdict: CallVerdict = CallVerdict.MISSED,
 ) -> Applied | None:
-    return services.record_call(
+    return intake.record_call(
         engine,
         sid=sid,
         caller_raw=CALLER,
@@ -74,7 +74,7 @@ def message(
     sender: str = CALLER,
     ctx: services.Context = CTX,
 ) -> Applied | None:
-    return services.record_message(
+    return intake.record_message(
         engine,
         sid=sid,
         sender_raw=sender,
