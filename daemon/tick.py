@@ -43,7 +43,6 @@ class Tick:
     clock: Callable[[], datetime]
     layers_on: tuple[bool, bool] = (False, False)  # layer 2 and 3 until their adapters exist
     settings: OperatingSettings | None = None
-    reconciled: bool = False
     read_backoff_until: datetime | None = None  # Twilio's 429 on a read: no reads until then
     _delivery_checked: dict[int, datetime] = field(default_factory=dict)
 
@@ -81,9 +80,8 @@ class Tick:
         reading = self.read_backoff_until is None or self.clock() >= self.read_backoff_until
         try:
             if reading:
-                if not self.reconciled:
-                    self.sender.reconcile(ctx=ctx)
-                    self.reconciled = True
+                # At start, and after a look-up that got no answer: settle before sending more.
+                self.sender.reconcile(ctx=ctx)
                 self._send(self.detector.poll(now=self.clock(), ctx=ctx), ctx)
             self._send(self._advance_due(ctx), ctx)
             if reading:

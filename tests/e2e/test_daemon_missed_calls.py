@@ -123,3 +123,17 @@ def test_three_missed_calls_in_a_row_get_one_sms_and_an_urgent_recovery(
     assert recoveries[0].repeat_count == 3
     assert recoveries[0].first_call_sid == first
     assert database.event_kinds(recoveries[0].id).count("repeat_call") == 2
+
+
+def test_the_kill_switch_holds_the_sms_while_calls_are_still_recorded(
+    sandbox: Sandbox, daemon: Daemon, daemon_env: dict[str, str], database: Database
+) -> None:
+    daemon_env["RECOVERY_PAUSED"] = "true"
+    daemon.start()
+    sid = missed_call(sandbox)
+    call = wait_for(lambda: database.call(sid), deadline=SMS_DEADLINE, what="the call recorded")
+    wait_passes(database, 2)
+    recovery = database.recovery()
+    assert recovery is not None and recovery.id == call.recovery_id
+    assert (recovery.sms_status, recovery.sms_reason) == ("pending", "held_kill_switch")
+    assert sms_to(sandbox) == []
