@@ -7,6 +7,8 @@ create itself, or the look-up after an ambiguous create) while the test sends SI
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from core.models import Attempt
@@ -16,6 +18,7 @@ from tests.e2e.conftest import (
     Daemon,
     Database,
     missed_call,
+    now,
     sms_to,
     wait_for,
     wait_passes,
@@ -95,3 +98,40 @@ def test_killed_after_the_create_was_lost_before_twilio_saw_it_restart_sends_onc
     assert len(sms_to(sandbox)) == 1
     results = [a.result for a in database.attempts()]
     assert results == ["not_found", "accepted"]
+
+
+def test_killed_right_after_detection_before_the_send_restart_sends_once(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    # Two callers in one poll: while the first one's create stalls, the second one's claim is
+    # written (attempt row, no body yet) and its send has not started: the kill lands there.
+    other = "+447700900456"
+    daemon.start()
+    wait_passes(database, 1)
+    sandbox.faults.add(method="POST", path=MESSAGES, action="delay", delay=2.0)
+    ended = now()
+    missed_call(sandbox, ended=ended - timedelta(seconds=1))
+    missed_call(sandbox, other, ended=ended)
+    wait_for(
+        lambda: (
+            sorted(bool(a.body) for a in database.attempts()) == [False, True]
+            and not sandbox.faults.pending()
+        ),
+        deadline=SMS_DEADLINE,
+        what="one claim inside the create and one not started",
+    )
+    daemon.kill()
+    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the stalled create")
+    sandbox.faults.clear()
+    daemon.start()
+    wait_for(
+        lambda: (r := database.recovery(other)) is not None and r.sms_status == "done",
+        deadline=SMS_DEADLINE,
+        what="the second caller's SMS after the restart",
+    )
+    wait_passes(database, 3)
+    assert len(sms_to(sandbox)) == 1 and len(sms_to(sandbox, other)) == 1
+    first, second = database.recovery(), database.recovery(other)
+    assert first is not None and second is not None and first.sms_status == "done"
+    assert [a.result for a in database.attempts(first.id)] == ["found"]
+    assert [a.result for a in database.attempts(second.id)] == ["not_sent", "accepted"]
