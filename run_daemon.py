@@ -70,17 +70,22 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         for problem in configuration.problems:
             print(problem, file=sys.stderr)
         return EXIT_CONFIG
-    for warning in configuration.warnings:
-        logger.warning("%s", warning)
-    for line in layer_summary(configuration.deployment):
-        logger.info("%s", line)
+    deployment = configuration.deployment
+
+    def announce() -> None:
+        for warning in configuration.warnings:
+            logger.warning("%s", warning)
+        for line in layer_summary(deployment):
+            logger.info("%s", line)
+        if deployment.layer2_on or deployment.layer3_on:
+            logger.warning("layers 2 and 3 are not built yet: running as if not configured")
+
     if args.check:
+        announce()
         return EXIT_OK
-    if configuration.deployment.layer2_on or configuration.deployment.layer3_on:
-        logger.warning("layers 2 and 3 are not built yet: running as if they were not configured")
     from daemon.main import serve
 
-    return serve(configuration)
+    return serve(configuration, announce=announce)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -119,21 +119,30 @@ class Loop:
         self._started = None
 
 
-def serve(configuration: Configuration, *, clock: Callable[[], datetime] | None = None) -> int:
-    """Run the daemon until SIGTERM or SIGINT; returns the exit code."""
+def serve(
+    configuration: Configuration,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    announce: Callable[[], None] = lambda: None,
+) -> int:
+    """Run the daemon until SIGTERM or SIGINT; returns the exit code.
+
+    `announce` logs the start-up summary once the lock is held, so a refused second daemon
+    prints one line only.
+    """
     dep = configuration.deployment
     assert dep is not None
     try:
         lock = db.instance_lock(dep.database_url)
         lock.__enter__()
     except db.AlreadyRunning as exc:
-        log.error("another daemon holds this database (%s)", exc)
         print(
             f"DATABASE_URL: another daemon is already running on this database ({exc})",
             file=sys.stderr,
         )
         return EXIT_LOCKED
     try:
+        announce()
         tick = build_tick(configuration, clock=clock or Clock())
         loop = Loop(tick)
 

@@ -101,8 +101,8 @@ def test_a_second_daemon_on_the_same_database_exits_3_with_one_line(
     wait_passes(database, 1)
     result = _run(daemon_env)
     assert result.returncode == 3
-    said = _not_logging(result.stderr)
-    assert len(said) == 1 and said[0].startswith("DATABASE_URL: another daemon")
+    said = result.stderr.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("DATABASE_URL: another daemon"), said
     assert "Traceback" not in result.stderr
     assert daemon.alive
     wait_passes(database, 1)  # and the first one carries on
