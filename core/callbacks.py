@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.domain import Attention, CallbackReport, CallbackResult, SubOutcome
+from core.domain import Attention, CallbackResult, SubOutcome
+from core.observations import CallbackReport
 from core.timing import CALLBACK_FINISH_LIMIT
 
 ANALYSIS_WAIT = timedelta(minutes=10)

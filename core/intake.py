@@ -13,9 +13,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from core import db, domain, messages, opening, phone, repository, services, suppression
-from core.domain import Actor, Attention, CallerFacts, CallVerdict, Observation
+from core import (
+    db,
+    domain,
+    messages,
+    observations,
+    opening,
+    phone,
+    repository,
+    services,
+    suppression,
+)
+from core.domain import Actor, Attention, CallerFacts, CallVerdict
 from core.models import InboundCall, InboundMessage
+from core.observations import Observation
 from core.services import Applied, Context, store_decision
 
 BELONGS_AFTER_CLOSE = timedelta(hours=24)
@@ -80,13 +91,13 @@ def _act_on_call(
     if verdict is CallVerdict.ANSWERED:
         if caller is None:
             return None
-        return _reach_or_flag(session, caller, domain.AnsweredCall(at=at), at, seen_at, ctx)
+        return _reach_or_flag(session, caller, observations.AnsweredCall(at=at), at, seen_at, ctx)
     if verdict not in (CallVerdict.MISSED, CallVerdict.MACHINE):
         return None
     if caller is not None:
         open_one = repository.open_recovery_for(session, caller)
         if open_one is not None and open_one.id is not None:
-            joined = domain.MissedCallJoined(at=at, call_sid=row.sid)
+            joined = observations.MissedCallJoined(at=at, call_sid=row.sid)
             return services.advance_in(
                 session, recovery_id=open_one.id, observations=[joined], now=seen_at, ctx=ctx
             )
@@ -136,7 +147,7 @@ def _reach_open(
     target = None if number is None else repository.open_recovery_for(session, number)
     if target is None or target.id is None:
         return None
-    observation = domain.AnsweredCall(at=at)
+    observation = observations.AnsweredCall(at=at)
     return services.advance_in(
         session, recovery_id=target.id, observations=[observation], now=now, ctx=ctx
     )
@@ -160,7 +171,7 @@ def _reach_or_flag(
         )
     closed_at = target.outcome_at or at
     belongs = at <= closed_at + BELONGS_AFTER_CLOSE
-    kind = "reply" if isinstance(observation, domain.Reply) else "answered_call"
+    kind = "reply" if isinstance(observation, observations.Reply) else "answered_call"
     repository.add_events(
         session,
         target.id if belongs else None,
@@ -213,7 +224,9 @@ def record_message(
                 session, value=sender, reason="re-subscribed by SMS", actor=Actor.CALLER, at=sent_at
             )
             return None
-        return _reach_or_flag(session, sender, domain.Reply(at=sent_at), sent_at, seen_at, ctx)
+        return _reach_or_flag(
+            session, sender, observations.Reply(at=sent_at), sent_at, seen_at, ctx
+        )
 
 
 def opt_out_in(
@@ -242,7 +255,7 @@ def opt_out_in(
     repository.add_events(session, target.id if target is not None and belongs else None, [event])
     if target is None or target.id is None or not target.is_open:
         return None
-    observation = domain.OptOut(at=at, source=source)
+    observation = observations.OptOut(at=at, source=source)
     return services.advance_in(
         session, recovery_id=target.id, observations=[observation], now=now, ctx=ctx
     )

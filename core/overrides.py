@@ -13,9 +13,20 @@ from datetime import datetime
 from sqlalchemy import Engine, or_, update
 from sqlmodel import col, select
 
-from core import db, domain, intake, phone, repository, services, settings_store, suppression
-from core.domain import Actor, ConsoleCommand
+from core import (
+    db,
+    domain,
+    intake,
+    observations,
+    phone,
+    repository,
+    services,
+    settings_store,
+    suppression,
+)
+from core.domain import Actor
 from core.models import PERSONAL_FIELDS, Attempt, InboundCall, InboundMessage, Recovery
+from core.observations import ConsoleCommand
 from core.services import Applied, Context
 
 
@@ -30,7 +41,7 @@ def console_action(
     note: str = "",
 ) -> Applied | None:
     """Cancel, pause, resume, call now, email now, mark reached, won or lost."""
-    observation = domain.ConsoleAction(at=now, command=command, value=value, note=note)
+    observation = observations.ConsoleAction(at=now, command=command, value=value, note=note)
     with db.write_transaction(engine) as session:
         return services.advance_in(
             session,
@@ -110,7 +121,7 @@ def erase_person(engine: Engine, *, number: str, now: datetime, ctx: Context) ->
         for rid in ids:
             state = repository.get_recovery(session, rid)
             if state is not None and state.is_open:
-                cancel = domain.ConsoleAction(
+                cancel = observations.ConsoleAction(
                     at=now, command=ConsoleCommand.CANCEL, note="personal data erased"
                 )
                 services.advance_in(

@@ -16,34 +16,36 @@ from core import timing
 from core.callbacks import assess_report
 from core.domain import (
     Actor,
-    AnsweredCall,
     Attention,
-    CallbackFailed,
-    CallbackPlaced,
-    CallbackReport,
     CallerFacts,
     Channel,
-    ConsoleAction,
-    ConsoleCommand,
     Decision,
-    EmailAccepted,
-    EmailFailed,
-    MissedCallJoined,
-    Observation,
-    OptOut,
     Outcome,
     Policy,
     RecoveryState,
-    Reply,
     SendFailure,
-    SmsAccepted,
-    SmsDeliveryFinal,
-    SmsFailed,
     StepStatus,
     SubOutcome,
     Window,
 )
 from core.gate import Draft, call_now, email_now, promised_email, send_due
+from core.observations import (
+    AnsweredCall,
+    CallbackFailed,
+    CallbackPlaced,
+    CallbackReport,
+    ConsoleAction,
+    ConsoleCommand,
+    EmailAccepted,
+    EmailFailed,
+    MissedCallJoined,
+    Observation,
+    OptOut,
+    Reply,
+    SmsAccepted,
+    SmsDeliveryFinal,
+    SmsFailed,
+)
 
 # Event kinds the shell acts on: an opt-out heard on a callback suppresses the number and email.
 OPT_OUT_ON_CALLBACK = "opt_out_on_callback"

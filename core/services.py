@@ -18,16 +18,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core import db, domain, recovery, repository, suppression
-from core.domain import (
-    CallerFacts,
-    Channel,
-    Decision,
-    Effect,
-    Observation,
-    Policy,
-    RecoveryState,
-    Window,
-)
+from core.domain import CallerFacts, Channel, Decision, Effect, Policy, RecoveryState, Window
+from core.observations import Observation
 
 log = logging.getLogger(__name__)
 

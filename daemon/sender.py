@@ -15,10 +15,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import calendar, db, domain, gate, intake, messages, repository, services, timing
+from core import (
+    calendar,
+    db,
+    domain,
+    gate,
+    intake,
+    messages,
+    observations,
+    repository,
+    services,
+    timing,
+)
 from core.config import OperatingSettings
-from core.domain import Channel, Observation, SendFailure, StepStatus
+from core.domain import Channel, SendFailure, StepStatus
 from core.models import Attempt
+from core.observations import Observation
 from core.services import Claim, Context
 from daemon.adapters import errors
 from daemon.adapters.twilio import TwilioAdapter
@@ -92,13 +104,13 @@ class Sender:
                 attempt.id,
                 "gate_" + verdict.verdict.value,
                 ctx,
-                domain.SmsFailed(at=now, failure=SendFailure.TRANSIENT),
+                observations.SmsFailed(at=now, failure=SendFailure.TRANSIENT),
             )
             return
         if self.sms.stopped(now):
             # Another claim of this pass met the configuration error: one try per 5 minutes.
             code = self.sms.config_error_code
-            failed = domain.SmsFailed(at=now, failure=SendFailure.CONFIG, code=code)
+            failed = observations.SmsFailed(at=now, failure=SendFailure.CONFIG, code=code)
             self._finish(attempt.id, "config_error", ctx, failed, code=code)
             return
         if self.sms.backing_off(now):
@@ -106,7 +118,7 @@ class Sender:
                 attempt.id,
                 "deferred",
                 ctx,
-                domain.SmsFailed(at=now, failure=SendFailure.RATE_LIMITED),
+                observations.SmsFailed(at=now, failure=SendFailure.RATE_LIMITED),
             )
             return
         body = self.render(state, claim.effect, now=now, settings=settings)
@@ -179,11 +191,11 @@ class Sender:
         if self.sms.config_error:
             log.info("SMS works again: configuration error cleared")
         self.sms.config_error, self.sms.config_error_at, self.sms.config_error_code = "", None, None
-        accepted = domain.SmsAccepted(at=self.clock(), message_sid=sid)
+        accepted = observations.SmsAccepted(at=self.clock(), message_sid=sid)
         self._finish(attempt_id, "accepted", ctx, accepted, vendor_id=sid)
 
-    def _failed(self, failure: SendFailure, code: int | None = None) -> domain.SmsFailed:
-        return domain.SmsFailed(at=self.clock(), failure=failure, code=code)
+    def _failed(self, failure: SendFailure, code: int | None = None) -> observations.SmsFailed:
+        return observations.SmsFailed(at=self.clock(), failure=failure, code=code)
 
     def _look_up(
         self, attempt_id: int, to: str, body: str, started: datetime, ctx: Context
@@ -199,7 +211,7 @@ class Sender:
         if sid is None:
             self._not_sent(attempt_id, ctx, "not_found")
         else:
-            accepted = domain.SmsAccepted(at=self.clock(), message_sid=sid)
+            accepted = observations.SmsAccepted(at=self.clock(), message_sid=sid)
             self._finish(attempt_id, "found", ctx, accepted, vendor_id=sid)
 
     def reconcile(self, *, ctx: Context) -> None:

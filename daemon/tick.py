@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import calendar, db, domain, repository, services, settings_store
+from core import calendar, db, observations, repository, services, settings_store
 from core.config import DeploymentSettings, OperatingSettings, read_operating_settings
 from core.services import Claim, Context
 from daemon.adapters import errors
@@ -143,7 +143,7 @@ class Tick:
             message = self.sender.twilio.fetch_message(attempt.vendor_id)
             if message.status in FINAL_DELIVERY:
                 self._delivery_checked.pop(attempt.id, None)
-                observation = domain.SmsDeliveryFinal(
+                observation = observations.SmsDeliveryFinal(
                     at=now, status=message.status, error_code=message.error_code
                 )
                 services.advance(

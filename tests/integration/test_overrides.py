@@ -18,16 +18,15 @@ from core.domain import (
     Attention,
     CallVerdict,
     Channel,
-    ConsoleCommand,
     Outcome,
     PlaceCallback,
     Policy,
     RecoveryState,
     SendEmail,
-    SmsAccepted,
     StepStatus,
 )
 from core.models import Attempt, Event, InboundCall, InboundMessage, Suppression
+from core.observations import ConsoleCommand, SmsAccepted
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday; London is on UTC in December
 LINE = "+441134960000"

@@ -23,11 +23,11 @@ from core.domain import (
     Policy,
     RecoveryState,
     SendSms,
-    SmsAccepted,
     StepStatus,
     TemplateKind,
 )
 from core.models import Attempt, Event, InboundCall, Recovery
+from core.observations import SmsAccepted
 from core.services import Applied
 
 Row = TypeVar("Row", bound=SQLModel)

@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core import calendar, db, intake, overrides, repository, services
-from core.domain import CallVerdict, ConsoleCommand, Outcome, Policy, RecoveryState, SmsAccepted
+from core.domain import CallVerdict, Outcome, Policy, RecoveryState
 from core.models import Attempt, Event, Recovery
+from core.observations import ConsoleCommand, SmsAccepted
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday; London is on UTC in December
 LINE = "+441134960000"

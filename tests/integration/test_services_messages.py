@@ -12,17 +12,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from core import calendar, db, intake, overrides, repository, services, suppression
-from core.domain import (
-    Attention,
-    CallVerdict,
-    Channel,
-    Outcome,
-    Policy,
-    RecoveryState,
-    SmsAccepted,
-    StepStatus,
-)
+from core.domain import Attention, CallVerdict, Channel, Outcome, Policy, RecoveryState, StepStatus
 from core.models import Attempt, Event, InboundMessage, Recovery
+from core.observations import SmsAccepted
 from core.services import Applied
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday; London is on UTC in December

@@ -5,14 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.domain import (
-    CallerFacts,
-    Decision,
-    Observation,
-    Policy,
-    RecoveryState,
-    Window,
-)
+from core.domain import CallerFacts, Decision, Policy, RecoveryState, Window
+from core.observations import Observation
 from core.opening import start
 from core.recovery import decide
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from core.callbacks import assess_report
-from core.domain import Attention, CallbackReport, CallbackResult, SubOutcome
+from core.domain import Attention, CallbackResult, SubOutcome
+from core.observations import CallbackReport
 from tests.unit.fakes import t
 
 PLACED = t(0, 10, 3)

@@ -7,20 +7,16 @@ from datetime import timedelta
 
 from core.domain import (
     Attention,
-    CallbackPlaced,
-    CallbackReport,
     CallerFacts,
-    ConsoleAction,
-    ConsoleCommand,
     Outcome,
     PlaceCallback,
     RecoveryState,
-    Reply,
     SendEmail,
     SendSms,
     StepStatus,
     TemplateKind,
 )
+from core.observations import CallbackPlaced, CallbackReport, ConsoleAction, ConsoleCommand, Reply
 from tests.unit.fakes import ON, kinds, opened, step, t
 
 KILL = replace(ON, kill_switch=True)

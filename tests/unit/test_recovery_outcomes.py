@@ -9,25 +9,27 @@ import pytest
 
 from core.domain import (
     Actor,
-    AnsweredCall,
     Attention,
-    CallbackPlaced,
-    CallbackReport,
     CallbackResult,
     CallerFacts,
+    Outcome,
+    PlaceCallback,
+    Policy,
+    RecoveryState,
+    SendEmail,
+    StepStatus,
+)
+from core.observations import (
+    AnsweredCall,
+    CallbackPlaced,
+    CallbackReport,
     ConsoleAction,
     ConsoleCommand,
     EmailAccepted,
     MissedCallJoined,
     OptOut,
-    Outcome,
-    PlaceCallback,
-    Policy,
-    RecoveryState,
     Reply,
-    SendEmail,
     SmsAccepted,
-    StepStatus,
 )
 from tests.unit.fakes import ABROAD, CALLER, EMAIL, ON, kinds, opened, step, t
 

@@ -16,31 +16,33 @@ from hypothesis import strategies as st
 from core.calendar import DEFAULT_HOURS, CallingWindow
 from core.domain import (
     TERMINAL_STEP,
+    CallerFacts,
+    Decision,
+    Effect,
+    PlaceCallback,
+    Policy,
+    RecoveryState,
+    SendEmail,
+    SendFailure,
+    SendSms,
+    StepStatus,
+)
+from core.observations import (
     AnsweredCall,
     CallbackFailed,
     CallbackPlaced,
     CallbackReport,
-    CallerFacts,
     ConsoleAction,
     ConsoleCommand,
-    Decision,
-    Effect,
     EmailAccepted,
     EmailFailed,
     MissedCallJoined,
     Observation,
     OptOut,
-    PlaceCallback,
-    Policy,
-    RecoveryState,
     Reply,
-    SendEmail,
-    SendFailure,
-    SendSms,
     SmsAccepted,
     SmsDeliveryFinal,
     SmsFailed,
-    StepStatus,
 )
 from core.opening import start
 from core.recovery import decide

@@ -7,21 +7,23 @@ from datetime import datetime, timedelta
 
 from core.domain import (
     Actor,
-    CallbackPlaced,
-    CallbackReport,
     CallerFacts,
-    ConsoleAction,
-    ConsoleCommand,
     Decision,
-    Observation,
     Outcome,
     PlaceCallback,
     Policy,
     RecoveryState,
     SendEmail,
     SendSms,
-    SmsAccepted,
     StepStatus,
+)
+from core.observations import (
+    CallbackPlaced,
+    CallbackReport,
+    ConsoleAction,
+    ConsoleCommand,
+    Observation,
+    SmsAccepted,
 )
 from core.recovery import decide
 from tests.unit.fakes import ON, WINDOW, kinds, opened, t

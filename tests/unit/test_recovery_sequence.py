@@ -8,17 +8,15 @@ from datetime import date, time, timedelta
 import pytest
 
 from core.domain import (
-    CallbackPlaced,
-    CallbackReport,
     CallerFacts,
     PlaceCallback,
     Policy,
     SendEmail,
     SendSms,
-    SmsAccepted,
     StepStatus,
     TemplateKind,
 )
+from core.observations import CallbackPlaced, CallbackReport, SmsAccepted
 from tests.unit.fakes import ABROAD, ON, WeeklyWindow, opened, step, t
 
 

@@ -9,17 +9,14 @@ import pytest
 
 from core.domain import (
     Attention,
-    CallbackPlaced,
     Outcome,
     PlaceCallback,
     RecoveryState,
     SendFailure,
     SendSms,
-    SmsAccepted,
-    SmsDeliveryFinal,
-    SmsFailed,
     StepStatus,
 )
+from core.observations import CallbackPlaced, SmsAccepted, SmsDeliveryFinal, SmsFailed
 from tests.unit.fakes import ON, kinds, opened, step, t
 
 SENT_AT = t(0, 10, 0, 1)
