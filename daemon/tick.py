@@ -21,8 +21,9 @@ from core import calendar, db, observations, repository, services, settings_stor
 from core.config import DeploymentSettings, OperatingSettings, read_operating_settings
 from core.services import Claim, Context
 from daemon.adapters import errors
+from daemon.channel_health import MAX_WAIT
 from daemon.detect import Detector
-from daemon.sender import MAX_WAIT, Sender
+from daemon.sender import Sender
 
 log = logging.getLogger(__name__)
 

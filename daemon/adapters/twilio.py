@@ -225,10 +225,7 @@ class TwilioAdapter:
             return _call_leg(self._client.calls(sid).fetch())
 
     def list_inbound_messages(self, *, to: str | None = None, since: datetime) -> list[SmsMessage]:
-        """Inbound messages (to our number `to`, or to any) sent at or after `since`, oldest first.
-
-        Without `to` one request reads every line's replies, which keeps an idle poll cheap.
-        """
+        """Inbound messages (to `to`, or to any of our numbers: one request) since `since`."""
         since = _utc(since)
         found: dict[str, SmsMessage] = {}
         filters: dict[str, Any] = {"date_sent_after": _day_start(since)}
