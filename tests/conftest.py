@@ -1,4 +1,5 @@
-"""Shared fixtures: no test touches the internet, and databases are real SQLite files."""
+"""Shared fixtures: no test touches the internet, databases are real SQLite files, and the sandbox
+runs on loopback on a clock the test moves (each folder that uses it names its Twilio account)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from sqlalchemy import Engine
 
 from core import db
+from daemon.sandbox import Sandbox
+from tests.sandbox_support import START, ManualClock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +64,23 @@ def engine(db_url: str) -> Iterator[Engine]:
     db.create_schema(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def sandbox(clock: ManualClock, twilio_account: tuple[str, str]) -> Iterator[Sandbox]:
+    """A sandbox on 127.0.0.1 and a free port, on `clock`, serving the folder's Twilio account."""
+    account_sid, auth_token = twilio_account
+    box = Sandbox(
+        host="127.0.0.1",
+        port=0,
+        clock=clock,
+        twilio_account_sid=account_sid,
+        twilio_auth_token=auth_token,
+    ).start()
+    yield box
+    box.stop()

@@ -1,9 +1,7 @@
-"""Fixtures for the contract tests: the trimmed vendor specs, a sandbox, a hand-moved clock."""
+"""Fixtures for the contract tests: the trimmed vendor specs, the Twilio account the sandbox serves
+(tests/conftest.py runs it on a hand-moved clock) and an adapter that reads it in small pages."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,20 +11,6 @@ from tests.contract.openapi_check import SpecCheck, load
 
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
 AUTH_TOKEN = "contract-auth-token"
-START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    """A clock that only moves when the test says so."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture(scope="session")
@@ -35,21 +19,9 @@ def twilio_spec() -> SpecCheck:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def sandbox(clock: ManualClock) -> Iterator[Sandbox]:
-    box = Sandbox(
-        host="127.0.0.1",
-        port=0,
-        clock=clock,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-    ).start()
-    yield box
-    box.stop()
+def twilio_account() -> tuple[str, str]:
+    """The account SID and auth token the sandbox serves."""
+    return ACCOUNT_SID, AUTH_TOKEN
 
 
 @pytest.fixture

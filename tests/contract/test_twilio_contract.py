@@ -12,15 +12,14 @@ from daemon.adapters.errors import AdapterError
 from daemon.adapters.twilio import TwilioAdapter
 from daemon.sandbox import ChildLeg, Sandbox
 from daemon.sandbox.store import RecordedRequest
-from tests.contract.conftest import ACCOUNT_SID, START, ManualClock
+from tests.contract.conftest import ACCOUNT_SID
 from tests.contract.openapi_check import SpecCheck
+from tests.sandbox_support import CALLS, MESSAGES, START, ManualClock
 
 OUR_NUMBER = "+447700900001"
 LINE = "+441134960000"
 CALLER = "+447700900123"
 LANDLINE = "+442079460123"
-MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
-CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
 
 
 def _exercise(sandbox: Sandbox, adapter: TwilioAdapter, clock: ManualClock) -> None:

@@ -12,17 +12,14 @@ import requests
 
 from daemon.sandbox import ChildLeg, Sandbox
 from tests.integration.conftest import (
+    ACCOUNT,
     ACCOUNT_SID,
     AUTH_TOKEN,
     CALLER,
     OUR_LINE,
     OUR_SMS_NUMBER,
-    START,
-    ManualClock,
 )
-
-ACCOUNT = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
-MESSAGES_ROUTE = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+from tests.sandbox_support import MESSAGES, START, ManualClock
 
 
 def _get(sandbox: Sandbox, path: str, **params: Any) -> requests.Response:
@@ -249,7 +246,7 @@ def test_a_delay_fault_stalls_the_answer_past_a_client_timeout(sandbox: Sandbox)
 def test_a_drop_response_fault_creates_the_message_but_closes_without_an_answer(
     sandbox: Sandbox,
 ) -> None:
-    sandbox.faults.add(method="POST", path=MESSAGES_ROUTE, action="drop_response")
+    sandbox.faults.add(method="POST", path=MESSAGES, action="drop_response")
 
     with pytest.raises(requests.ConnectionError):
         _send(sandbox, CALLER)

@@ -16,16 +16,16 @@ import requests
 
 from daemon.sandbox import Sandbox
 from tests.integration.conftest import (
+    ACCOUNT,
     ACCOUNT_SID,
     AUTH_TOKEN,
     CALLER,
     OUR_LINE,
     OUR_SMS_NUMBER,
-    START,
 )
+from tests.sandbox_support import START
 
 ROOT = Path(__file__).resolve().parents[2]
-ACCOUNT = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 
 
 def _control(sandbox: Sandbox, method: str, path: str, body: Any = None) -> Any:

@@ -8,26 +8,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from core import calendar, db, intake, overrides, repository, services
-from core.domain import CallVerdict, Outcome, Policy, RecoveryState
+from core import db, overrides, repository, services
+from core.domain import Outcome
 from core.models import Attempt, Event, Recovery
-from core.observations import ConsoleCommand, SmsAccepted
+from core.observations import ConsoleCommand
+from tests.integration.support import (
+    CALLER,
+    CTX,
+    T0,
+    opened_id,
+    record_call,
+    sms_accepted,
+    state_of,
+)
 
-T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday; London is on UTC in December
-LINE = "+441134960000"
-CALLER = "+447700900101"
-WINDOW = calendar.CallingWindow(
-    hours=calendar.DEFAULT_HOURS, timezone="Europe/London", bank_holidays="england"
-)
-CTX = services.Context(
-    policy=Policy(layer2_on=True, layer3_on=True), window=WINDOW, business_numbers=frozenset({LINE})
-)
 JOIN = 120  # seconds a thread may take before the test calls it stuck
 
 
@@ -55,42 +55,11 @@ def run_together(db_url: str, *workers: Callable[[Engine], None]) -> list[BaseEx
     return raised
 
 
-def record_missed(engine: Engine, sid: str, caller: str) -> services.Applied | None:
-    return intake.record_call(
-        engine,
-        sid=sid,
-        caller_raw=caller,
-        to_number=LINE,
-        status="completed",
-        verdict=CallVerdict.MISSED,
-        reason="test",
-        ended_at=T0,
-        seen_at=T0 + timedelta(seconds=5),
-        ctx=CTX,
-    )
-
-
 def in_progress(engine: Engine) -> int:
     """An open recovery whose SMS went; its callback is due at T0 + 3 min."""
-    applied = record_missed(engine, "CA01", CALLER)
-    assert applied is not None and applied.decision.state.id is not None
-    rid = applied.decision.state.id
-    services.advance(
-        engine,
-        recovery_id=rid,
-        observations=[SmsAccepted(at=T0 + timedelta(seconds=7), message_sid="SM" + "1" * 32)],
-        now=T0 + timedelta(seconds=8),
-        ctx=CTX,
-        sends=False,
-    )
+    rid = opened_id(record_call(engine, "CA01", CALLER))
+    sms_accepted(engine, rid, T0 + timedelta(seconds=7), now=T0 + timedelta(seconds=8))
     return rid
-
-
-def state_of(engine: Engine, recovery_id: int) -> RecoveryState:
-    with db.read_session(engine) as session:
-        state = repository.get_recovery(session, recovery_id)
-    assert state is not None
-    return state
 
 
 def test_the_console_cancelling_while_the_daemon_advances_loses_no_update(
@@ -137,7 +106,7 @@ def test_the_same_call_read_by_two_writers_at_once_opens_one_recovery_and_one_sm
 
     def reader(eng: Engine) -> None:
         for n, caller in enumerate(callers):
-            results.append(record_missed(eng, f"CA{n:02d}", caller))
+            results.append(record_call(eng, f"CA{n:02d}", caller))
 
     assert run_together(db_url, reader, reader) == []
     assert sum(r is not None for r in results) == len(callers)
@@ -154,7 +123,7 @@ def test_two_missed_calls_from_one_number_at_once_join_one_recovery(
     def calls(prefix: str) -> Callable[[Engine], None]:
         def work(eng: Engine) -> None:
             for n, caller in enumerate(callers):
-                record_missed(eng, f"{prefix}{n:02d}", caller)
+                record_call(eng, f"{prefix}{n:02d}", caller)
 
         return work
 

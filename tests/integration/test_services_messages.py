@@ -2,97 +2,40 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from core import calendar, db, intake, overrides, repository, services, suppression
-from core.domain import Attention, CallVerdict, Channel, Outcome, Policy, RecoveryState, StepStatus
-from core.models import Attempt, Event, InboundMessage, Recovery
-from core.observations import SmsAccepted
-from core.services import Applied
+from core import db, overrides, repository, services, suppression
+from core.domain import Attention, CallVerdict, Channel, Outcome, StepStatus
+from core.models import Attempt, InboundMessage, Recovery
+from tests.integration import support
+from tests.integration.support import (
+    BODY,
+    CALLER,
+    EMAIL,
+    LINE,
+    T0,
+    all_events,
+    no_personal_data_in_events,
+    opened_id,
+    record_call,
+    record_message,
+    sms_accepted,
+    state_of,
+)
 
-T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # a Tuesday; London is on UTC in December
-LINE = "+441134960000"
 SMS_FROM = "+447700900001"
-CALLER = "+447700900101"
-EMAIL = "caller@example.com"
-BODY = "Yes please, the boiler is leaking"
-WINDOW = calendar.CallingWindow(
-    hours=calendar.DEFAULT_HOURS, timezone="Europe/London", bank_holidays="england"
-)
-CTX = services.Context(
-    policy=Policy(layer2_on=True, layer3_on=True),
-    window=WINDOW,
-    business_numbers=frozenset({LINE, SMS_FROM}),
-)
+CTX = replace(support.CTX, business_numbers=frozenset({LINE, SMS_FROM}))
 # The SMS waits two minutes, so a quick reply can arrive before it goes.
 DELAYED = replace(CTX, policy=replace(CTX.policy, sms_delay=timedelta(minutes=2)))
+missed = partial(record_call, ctx=CTX)
+message = partial(record_message, to=SMS_FROM, ctx=CTX)
 
-
-def missed(
-    engine: Engine,
-    sid: str,
-    *,
-    ended: datetime = T0,
-    ctx: services.Context = CTX,
-    verdict: CallVerdict = CallVerdict.MISSED,
-) -> Applied | None:
-    return intake.record_call(
-        engine,
-        sid=sid,
-        caller_raw=CALLER,
-        to_number=LINE,
-        status="completed",
-        verdict=verdict,
-        reason="test",
-        ended_at=ended,
-        seen_at=ended + timedelta(seconds=5),
-        ctx=ctx,
-    )
-
-
-def message(
-    engine: Engine,
-    sid: str,
-    body: str,
-    *,
-    sent: datetime,
-    sender: str = CALLER,
-    ctx: services.Context = CTX,
-) -> Applied | None:
-    return intake.record_message(
-        engine,
-        sid=sid,
-        sender_raw=sender,
-        to_number=SMS_FROM,
-        body=body,
-        sent_at=sent,
-        seen_at=sent + timedelta(seconds=3),
-        ctx=ctx,
-    )
-
-
-def opened_id(applied: Applied | None) -> int:
-    assert applied is not None and applied.decision.state.id is not None
-    return applied.decision.state.id
-
-
-def state_of(engine: Engine, recovery_id: int) -> RecoveryState:
-    with db.read_session(engine) as session:
-        state = repository.get_recovery(session, recovery_id)
-    assert state is not None
-    return state
-
-
-def all_events(engine: Engine) -> list[Event]:
-    with db.read_session(engine) as session:
-        return list(session.exec(select(Event).order_by(Event.id)).all())  # type: ignore[arg-type]
+_every_event_holds_no_personal_data = no_personal_data_in_events("boiler")
 
 
 def is_suppressed(engine: Engine, value: str) -> bool:
@@ -103,26 +46,10 @@ def is_suppressed(engine: Engine, value: str) -> bool:
 def contacted_and_closed(engine: Engine, *, at: datetime, sid: str) -> int:
     """A recovery whose SMS was accepted, closed as reached by an answered call at `at` + 1 min."""
     rid = opened_id(missed(engine, sid, ended=at))
-    services.advance(
-        engine,
-        recovery_id=rid,
-        observations=[SmsAccepted(at=at + timedelta(seconds=7), message_sid="SM" + "1" * 32)],
-        now=at + timedelta(seconds=8),
-        ctx=CTX,
-        sends=False,
-    )
+    sms_accepted(engine, rid, at + timedelta(seconds=7), now=at + timedelta(seconds=8), ctx=CTX)
     missed(engine, sid + "A", ended=at + timedelta(minutes=1), verdict=CallVerdict.ANSWERED)
     assert state_of(engine, rid).outcome is Outcome.REACHED
     return rid
-
-
-@pytest.fixture(autouse=True)
-def _every_event_holds_no_personal_data(engine: Engine) -> Iterator[None]:
-    yield
-    for event in all_events(engine):
-        text = " ".join([event.kind, event.reason, event.actor, event.attention or ""])
-        assert not re.search(r"\d{7,}", text.replace(" ", "")), text
-        assert "@" not in text and "boiler" not in text.lower(), text
 
 
 def test_a_reply_reaches_the_recovery_and_cancels_the_pending_sms(engine: Engine) -> None:

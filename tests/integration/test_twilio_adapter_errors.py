@@ -20,10 +20,8 @@ from daemon.adapters.errors import (
 )
 from daemon.adapters.twilio import TwilioAdapter, classify_error
 from daemon.sandbox import Sandbox
-from tests.integration.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, OUR_SMS_NUMBER, START
-
-MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
-CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
+from tests.integration.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLER, OUR_SMS_NUMBER
+from tests.sandbox_support import CALLS, MESSAGES, START
 
 
 def _send(adapter: TwilioAdapter, to: str = CALLER, from_: str = OUR_SMS_NUMBER) -> str:
