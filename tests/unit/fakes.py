@@ -1,12 +1,13 @@
-"""Test helpers: a fixed weekly calling window in UTC, instants, a quick way to open a recovery."""
+"""Test helpers: a fixed weekly calling window in UTC, instants, a quick way to open a recovery,
+and recoveries part-way through (SMS accepted, callback in progress) with a callback's report."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.domain import CallerFacts, Decision, Policy, RecoveryState, Window
-from core.observations import Observation
+from core.domain import CallerFacts, Decision, Policy, RecoveryState, StepStatus, Window
+from core.observations import CallbackPlaced, CallbackReport, Observation, SmsAccepted
 from core.opening import start
 from core.recovery import decide
 
@@ -116,3 +117,39 @@ def step(
 def kinds(decision: Decision) -> list[str]:
     """The event kinds of a decision, in order."""
     return [event.kind for event in decision.events]
+
+
+PLACED_AT = t(0, 10, 3, 1)  # when callback_active()'s callback was placed
+
+
+def sms_sent() -> RecoveryState:
+    """A recovery opened at 10:00 whose SMS Twilio accepted at 10:00:01."""
+    state = opened(t(0, 10)).state
+    return step(state, SmsAccepted(at=t(0, 10, 0, 1), message_sid="SM1"), now=t(0, 10, 0, 2)).state
+
+
+def callback_active(*, policy: Policy = ON, email: str = EMAIL) -> RecoveryState:
+    """A landline caller's recovery whose callback was placed at PLACED_AT and is in progress."""
+    state = opened(t(0, 10), is_landline=True, policy=policy, email=email).state
+    state = step(state, now=t(0, 10, 3), policy=policy).state
+    placed = CallbackPlaced(at=PLACED_AT, call_id="call_1")
+    state = step(state, placed, now=PLACED_AT, policy=policy).state
+    assert state.callback_status is StepStatus.ACTIVE
+    return state
+
+
+def ended(
+    reason: str = "agent_hangup", *, outcome: str | None = None, opt_out: bool = False
+) -> CallbackReport:
+    """The report of callback_active()'s callback, ended at 10:05 for `reason`."""
+    return CallbackReport(
+        at=t(0, 10, 6),
+        call_status="ended",
+        disconnection_reason=reason,
+        started_at=t(0, 10, 3, 10),
+        ended_at=t(0, 10, 5),
+        analysis_present=True,
+        in_voicemail=False,
+        custom_outcome=outcome,
+        custom_opt_out=opt_out,
+    )
