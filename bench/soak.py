@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.soak_chaos import Chaos, FaultStream, WatchedFaults, describe
 from bench.soak_checks import (
     INVARIANT,
+    SHOWN,
     Check,
     log_check,
     no_forbidden_sms,
@@ -266,10 +267,10 @@ def report(
     say("checks:")
     for check in checks:
         say(f"  {'PASS' if check.passed else 'FAIL'}  {check.name} [{check.covered}]")
-        for violation in check.violations[:15]:
+        for violation in check.violations[:SHOWN]:
             say(f"        - {violation}")
-        if len(check.violations) > 15:
-            say(f"        ... and {len(check.violations) - 15} more")
+        if len(check.violations) > SHOWN:
+            say(f"        ... and {len(check.violations) - SHOWN} more")
     failed = [c.name for c in checks if not c.passed]
     say("RESULT: PASS" if not failed else f"RESULT: FAIL ({len(failed)} of {len(checks)} checks)")
 

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bench.soak_daemon import DaemonProcess
@@ -40,9 +41,16 @@ class WatchedFaults(FaultInjector):
         self.arrivals = 0
         self._plan: list[Step] = []
         self._done: threading.Event | None = None
+        self._previous = ""
+        self._hook: Callable[[datetime], bool] | None = None
+        self._calls_read_at: datetime | None = None
 
     def take(self, method: str, path: str) -> Fault | None:
-        """Count the request; the plan's next step wins over ordinary rules."""
+        """Count the request; run a between-reads hook; the plan's next step wins over rules."""
+        hook, read_at = self._between_reads(method.upper(), path)
+        # In the request's own thread, before the sandbox answers it; False: not this poll.
+        if hook is not None and read_at is not None and not hook(read_at):
+            self.between_reads(hook)
         with self._watch:
             self.arrivals += 1
             if self._plan:
@@ -66,6 +74,35 @@ class WatchedFaults(FaultInjector):
         """Drop the plan's remaining steps."""
         with self._watch:
             self._plan, self._done = [], None
+
+    def between_reads(self, hook: Callable[[datetime], bool] | None) -> None:
+        """Run `hook(when the calls were read)` as a poll's messages read arrives (None: drop it).
+
+        The hook returns False to wait for a later poll.
+
+        Only a calls read that arrives after this call counts, so the hook sees a poll that
+        began after whatever the caller set up.
+        """
+        with self._watch:
+            self._hook, self._calls_read_at = hook, None
+
+    def _between_reads(
+        self, method: str, path: str
+    ) -> tuple[Callable[[datetime], bool] | None, datetime | None]:
+        with self._watch:
+            previous, self._previous = self._previous, f"{method} {path}"
+            if self._hook is None or method != "GET":
+                return None, None
+            if path.endswith("/Calls.json"):
+                self._calls_read_at = datetime.now(UTC)  # the sandbox runs on the real clock
+            elif (
+                path.endswith("/Messages.json")
+                and previous.endswith("/Calls.json")
+                and self._calls_read_at is not None
+            ):
+                hook, self._hook = self._hook, None
+                return hook, self._calls_read_at
+            return None, None
 
 
 def lost_answer_then(lookup: Fault) -> list[Step]:

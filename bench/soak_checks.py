@@ -24,6 +24,16 @@ INVARIANT = (
     "one accepted SMS."
 )
 SHOWN = 15  # violations listed per check
+CASES = {
+    "reply_first": "a call and a reply sent 1 s after it ended, both first read by one poll: "
+    "the reply must close the recovery as reached before the SMS goes",
+    "reply_while_reading": "the call was still ringing when a poll read the call log, and the "
+    "caller texted 1 s after hanging up, before that poll read messages: the reply must still "
+    "count after the call (PRODUCT.md 'Order of events'), so no SMS and the recovery reached",
+    "stop_first": "a call and a STOP sent 1 s after it ended, read by one poll: opted out, no SMS",
+    "stop_then_call": "a STOP, then a call: not_contacted (suppressed), no SMS",
+    "landline": "a UK landline: no SMS ever",
+}
 
 
 @dataclass
@@ -194,6 +204,9 @@ def no_forbidden_sms(truth: Truth, rows: Rows) -> Check:
                 f"{case.kind} case {case.number}: recovery #{recovery.id} is "
                 f"{recovery.outcome or 'open'}, expected {case.outcome}"
             )
+    failed = {v.split(" case ")[0] for v in check.violations if " case " in v}
+    meaning = [f"({kind}: {CASES[kind]})" for kind in sorted(failed) if kind in CASES]
+    check.violations[:0] = meaning  # first, so a long list cannot hide what the case means
     check.covered = f"{len(truth.posts)} create requests, {stops} STOPs, {len(truth.cases)} cases"
     return check
 

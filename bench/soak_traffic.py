@@ -15,15 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bench.soak_chaos import WatchedFaults
+from bench.soak_chaos import WatchedFaults, wait_event
 from daemon.sandbox import ChildLeg, Sandbox
 from daemon.sandbox.simulator import CallerSimulator
 from daemon.sandbox.simulator_calls import LANDLINES, MOBILES
 
+RACE_DEADLINE = 45.0  # how long a reply-while-reading case keeps trying for a poll to race
 QUIET_DEADLINE = 25.0  # how long a case waits for a moment between two polls before giving up
 CASES = (
-    ("burst", 0.25),
-    ("reply_first", 0.15),
+    ("burst", 0.2),
+    ("reply_first", 0.1),
+    ("reply_while_reading", 0.1),
     ("stop_first", 0.1),
     ("stop_then_call", 0.1),
     ("landline", 0.2),
@@ -143,6 +145,43 @@ class Traffic:
                     return
             time.sleep(0.02)
         self.skipped += 1
+
+    def _reply_while_reading(self, stop: threading.Event) -> None:
+        """The caller hangs up while a poll reads, and texts before that poll reads messages.
+
+        The call is still ringing when the poll reads the call log; its messages read is slow
+        (held here until a second after the call ended), and finds the reply. A restart or a
+        fault can spoil the moment: then the call stays a plain missed call and a new one tries.
+        """
+        give_up = time.monotonic() + RACE_DEADLINE
+        while time.monotonic() < give_up:
+            if stop.is_set() or self._race_a_reply(stop):
+                return
+        self.skipped += 1
+
+    def _race_a_reply(self, stop: threading.Event) -> bool:
+        number, start = self._fresh(MOBILES), self._now()
+        call = self._missed(number, start, kind="reply_while_reading")
+        fired = threading.Event()
+
+        def hook(calls_read_at: datetime) -> bool:
+            if call.end - self.box.store.now() > timedelta(seconds=2):
+                return False  # a slow read, not a stalled one: wait for a poll nearer the end
+            if calls_read_at >= call.end:
+                return True  # this poll already saw the call over: nothing to race
+            while self.box.store.now() < call.end + timedelta(seconds=1.2):
+                time.sleep(0.05)
+            body = self.rng.choice(REPLY_FIRST)
+            self.box.twilio.add_inbound_message(from_=number, to=self.sms_from, body=body)
+            case = Case("reply_while_reading", number, call.end, call.sid, "reached", True, True)
+            self.cases.append(case)
+            fired.set()
+            return True
+
+        self.faults.between_reads(hook)
+        fired_in_time = wait_event(fired, stop, (call.end - start).total_seconds() + 5)
+        self.faults.between_reads(None)
+        return fired_in_time or fired.is_set()
 
     def _stop_then_call(self, stop: threading.Event) -> None:
         number = self._fresh(MOBILES)
