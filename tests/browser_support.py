@@ -1,4 +1,5 @@
-"""Test support: Debian's Chromium for Playwright, free ports, and waiting for Streamlit."""
+"""Test support: Debian's Chromium for Playwright, free ports, a console served and waited for,
+and a page in the headless browser."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -71,3 +75,30 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+@contextmanager
+def console_served(
+    argv: list[str], port: int, *, env: dict[str, str], log: Path, cwd: Path | None = None
+) -> Iterator[str]:
+    """The console started with `argv` and healthy on `port`; yields its address, then stops it."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(process, port, log)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop(process)
+
+
+@contextmanager
+def browser_page(url: str) -> Iterator[Page]:
+    """A 1400x900 page in headless Chromium, loaded from `url`; the browser closes afterwards."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(url, wait_until="domcontentloaded")
+            yield page
+        finally:
+            browser.close()

@@ -7,25 +7,22 @@ skipped with the reason, except under CI=true or REQUIRE_BROWSER=1, where that i
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy import Engine
 
 from core.domain import RecoveryState
 from tests.browser_support import (
     CELLS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    browser_page,
+    console_served,
     free_port,
     require_chromium,
-    stop,
-    wait_healthy,
 )
 from tests.console.conftest import FULL_NUMBERS, insert, seed
 
@@ -47,19 +44,9 @@ def console(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[str]:
         if k != "CONSOLE_PASSWORD" and not k.startswith("RECOVERY_")
     }
     environ.update(DATABASE_URL=db_url, RECOVERY_ENV_FILE="none")
-    log = tmp_path / "console.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run_console.py"), "--port", str(port)],
-            env=environ,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_healthy(process, port, log)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop(process)
+    argv = [sys.executable, str(ROOT / "run_console.py"), "--port", str(port)]
+    with console_served(argv, port, env=environ, log=tmp_path / "console.log") as url:
+        yield url
 
 
 def _click_first_row(page: Page) -> None:
@@ -73,28 +60,22 @@ def _click_first_row(page: Page) -> None:
 def test_live_page_shows_the_seeded_calls_and_a_new_one_without_a_reload(
     console: str, engine: Engine
 ) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(console, wait_until="domcontentloaded")
-            page.locator(CELLS, has_text="•••123").first.wait_for(state="attached", timeout=45_000)
-            page.get_by_text("Daemon not running").first.wait_for(timeout=15_000)
+    with browser_page(console) as page:
+        page.locator(CELLS, has_text="•••123").first.wait_for(state="attached", timeout=45_000)
+        page.get_by_text("Daemon not running").first.wait_for(timeout=15_000)
 
-            insert(engine, RecoveryState(caller="+447700900987", first_missed_at=datetime.now(UTC)))
-            page.locator(CELLS, has_text="•••987").first.wait_for(state="attached", timeout=30_000)
+        insert(engine, RecoveryState(caller="+447700900987", first_missed_at=datetime.now(UTC)))
+        page.locator(CELLS, has_text="•••987").first.wait_for(state="attached", timeout=30_000)
 
-            cells = page.locator(CELLS).all_inner_texts()
-            assert "Priya" in cells
-            shown = page.locator("body").inner_text() + "\n".join(cells)
-            for number in (*FULL_NUMBERS, "+447700900987"):
-                assert number not in shown
-            _click_first_row(page)
-            page.get_by_text("Timeline: •••123").wait_for(timeout=15_000)
-            page.locator(CELLS, has_text="layer 1 SMS accepted").first.wait_for(
-                state="attached", timeout=15_000
-            )
-            assert page.locator("[data-testid=stException]").count() == 0
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
+        cells = page.locator(CELLS).all_inner_texts()
+        assert "Priya" in cells
+        shown = page.locator("body").inner_text() + "\n".join(cells)
+        for number in (*FULL_NUMBERS, "+447700900987"):
+            assert number not in shown
+        _click_first_row(page)
+        page.get_by_text("Timeline: •••123").wait_for(timeout=15_000)
+        page.locator(CELLS, has_text="layer 1 SMS accepted").first.wait_for(
+            state="attached", timeout=15_000
+        )
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.screenshot(path=str(SCREENSHOT), full_page=True)

@@ -12,7 +12,7 @@ import pytest
 
 from core.models import Suppression
 from daemon.sandbox import Sandbox
-from tests.e2e.conftest import (
+from tests.e2e.support import (
     SMS_DEADLINE,
     SMS_FROM,
     Daemon,
@@ -20,6 +20,8 @@ from tests.e2e.conftest import (
     missed_call,
     sms_to,
     wait_for,
+    wait_for_recovery,
+    wait_for_sms,
     wait_passes,
 )
 
@@ -28,13 +30,6 @@ pytestmark = pytest.mark.slow
 LANDLINE = "+441134960321"  # Leeds drama range: phonenumbers says fixed line
 MOBILE = "+447700900321"
 DELIVERY_DEADLINE = 40.0  # the daemon re-reads a sent message's status every 15 s
-
-
-def _recovery_where(database: Database, caller: str, **fields: object) -> object:
-    recovery = database.recovery(caller)
-    if recovery is None:
-        return None
-    return recovery if all(getattr(recovery, k) == v for k, v in fields.items()) else None
 
 
 def test_a_uk_landline_gets_no_sms_and_the_recovery_goes_on(
@@ -57,10 +52,8 @@ def test_a_number_twilio_refuses_as_not_mobile_goes_on_as_a_landline(
     sandbox.twilio.mark_landline(MOBILE, refuse=True)
     daemon.start()
     missed_call(sandbox, MOBILE)
-    recovery = wait_for(
-        lambda: _recovery_where(database, MOBILE, sms_status="skipped"),
-        deadline=SMS_DEADLINE,
-        what="the refused SMS recorded",
+    recovery = wait_for_recovery(
+        database, MOBILE, sms_status="skipped", what="the refused SMS recorded"
     )
     wait_passes(database, 2)
     assert recovery.sms_reason == "cannot_receive_21614"
@@ -76,11 +69,13 @@ def test_a_message_that_ends_undelivered_with_30003_is_not_contact_and_goes_on_a
     sandbox.twilio.mark_landline(MOBILE, fail_code=30003)
     daemon.start()
     missed_call(sandbox, MOBILE)
-    wait_for(lambda: sms_to(sandbox, MOBILE), deadline=SMS_DEADLINE, what="the SMS")
-    recovery = wait_for(
-        lambda: _recovery_where(database, MOBILE, sms_delivery="undelivered"),
-        deadline=DELIVERY_DEADLINE,
+    wait_for_sms(sandbox, MOBILE, what="the SMS")
+    recovery = wait_for_recovery(
+        database,
+        MOBILE,
+        sms_delivery="undelivered",
         what="the undelivered status read back",
+        deadline=DELIVERY_DEADLINE,
     )
     assert recovery.sms_reason == "not_delivered_30003"
     assert recovery.contacted_at is None  # an undelivered SMS is not contact
@@ -96,10 +91,8 @@ def test_a_number_that_sent_stop_to_our_sender_at_twilio_is_suppressed_on_21610(
     sandbox.twilio.blocked.add((SMS_FROM, MOBILE))
     daemon.start()
     missed_call(sandbox, MOBILE)
-    recovery = wait_for(
-        lambda: _recovery_where(database, MOBILE, outcome="opted_out"),
-        deadline=SMS_DEADLINE,
-        what="the recovery opted out on 21610",
+    recovery = wait_for_recovery(
+        database, MOBILE, outcome="opted_out", what="the recovery opted out on 21610"
     )
     wait_passes(database, 2)
     settled = database.recovery(MOBILE)

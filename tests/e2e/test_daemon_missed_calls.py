@@ -10,7 +10,7 @@ import pytest
 
 from core.models import Recovery
 from daemon.sandbox import Sandbox
-from tests.e2e.conftest import (
+from tests.e2e.support import (
     CALLER,
     COMPANY,
     OFFICE,
@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     missed_call,
     sms_to,
     wait_for,
+    wait_for_sms,
     wait_passes,
 )
 
@@ -33,7 +34,7 @@ def test_an_unanswered_forward_gets_one_sms_from_the_sms_number_naming_the_compa
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    sent = wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the first SMS")
+    sent = wait_for_sms(sandbox, what="the first SMS")
     wait_passes(database, 3)
     assert len(sms_to(sandbox)) == 1
     message = sent[0]
@@ -50,7 +51,7 @@ def test_a_missed_call_to_the_sms_number_itself_is_recovered_too(
 ) -> None:
     daemon.start()
     missed_call(sandbox, to=SMS_FROM)
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the SMS for a call to it")
+    wait_for_sms(sandbox, what="the SMS for a call to it")
     assert sms_to(sandbox)[0]["from"] == SMS_FROM
 
 
@@ -69,7 +70,7 @@ def test_a_call_answered_by_voicemail_is_missed_and_gets_the_sms(
 ) -> None:
     daemon.start()
     sid = missed_call(sandbox, child_status="completed", answered_by="machine_end_beep")
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the SMS after voicemail")
+    wait_for_sms(sandbox, what="the SMS after voicemail")
     call = database.call(sid)
     assert call is not None and call.verdict == "machine"
 
@@ -109,7 +110,7 @@ def test_three_missed_calls_in_a_row_get_one_sms_and_an_urgent_recovery(
 ) -> None:
     daemon.start()
     first = missed_call(sandbox)
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the first SMS")
+    wait_for_sms(sandbox, what="the first SMS")
     second, third = missed_call(sandbox), missed_call(sandbox)
     wait_for(
         lambda: database.call(second) and database.call(third),

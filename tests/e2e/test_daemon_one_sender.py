@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.support import ROOT
 
 SOURCE_DIRS = ("core", "daemon", "console")
 SENDER = Path("daemon/sender.py")

@@ -13,26 +13,21 @@ import pytest
 
 from core.models import Suppression
 from daemon.sandbox import Sandbox
-from tests.e2e.conftest import (
+from tests.e2e.support import (
     CALLER,
     LINE,
-    SMS_DEADLINE,
     SMS_FROM,
     Daemon,
     Database,
     missed_call,
     now,
     sms_to,
-    wait_for,
+    wait_for_recovery,
+    wait_for_sms,
     wait_passes,
 )
 
 pytestmark = pytest.mark.slow
-
-
-def _outcome(database: Database, outcome: str) -> object:
-    recovery = database.recovery()
-    return recovery if recovery is not None and recovery.outcome == outcome else None
 
 
 def test_a_stop_sent_before_a_missed_call_read_in_the_same_poll_makes_it_suppressed(
@@ -42,9 +37,7 @@ def test_a_stop_sent_before_a_missed_call_read_in_the_same_poll_makes_it_suppres
     sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="STOP", at=stopped)
     missed_call(sandbox, ended=stopped + timedelta(seconds=30))
     daemon.start()
-    recovery = wait_for(
-        lambda: _outcome(database, "not_contacted"), deadline=SMS_DEADLINE, what="the recovery"
-    )
+    recovery = wait_for_recovery(database, outcome="not_contacted", what="the recovery")
     wait_passes(database, 2)
     assert recovery.outcome_reason == "suppressed"
     assert database.rows(Suppression, Suppression.key == CALLER)
@@ -59,7 +52,7 @@ def test_a_stop_sent_after_a_missed_call_read_in_the_same_poll_opts_out_before_a
     stopped = ended + timedelta(seconds=5)
     sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="stop", at=stopped)
     daemon.start()
-    wait_for(lambda: _outcome(database, "opted_out"), deadline=SMS_DEADLINE, what="the opt-out")
+    wait_for_recovery(database, outcome="opted_out", what="the opt-out")
     wait_passes(database, 2)
     recovery = database.recovery()
     assert recovery is not None and recovery.outcome_at == stopped.replace(microsecond=0)
@@ -72,11 +65,9 @@ def test_the_caller_ringing_again_and_being_answered_reaches_them(
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the first SMS")
+    wait_for_sms(sandbox, what="the first SMS")
     missed_call(sandbox, child_status="completed")  # answered this time
-    reached = wait_for(
-        lambda: _outcome(database, "reached"), deadline=SMS_DEADLINE, what="the recovery reached"
-    )
+    reached = wait_for_recovery(database, outcome="reached", what="the recovery reached")
     assert reached.reached_via == "answered_call"
     assert len(sms_to(sandbox)) == 1
 
@@ -86,7 +77,7 @@ def test_a_person_calling_the_caller_back_from_a_business_line_reaches_them(
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the first SMS")
+    wait_for_sms(sandbox, what="the first SMS")
     ended = now()
     sandbox.twilio.add_call(
         direction="outbound-api",
@@ -97,9 +88,7 @@ def test_a_person_calling_the_caller_back_from_a_business_line_reaches_them(
         answered_at=ended - timedelta(seconds=55),
         end=ended,
     )
-    reached = wait_for(
-        lambda: _outcome(database, "reached"), deadline=SMS_DEADLINE, what="the recovery reached"
-    )
+    reached = wait_for_recovery(database, outcome="reached", what="the recovery reached")
     assert reached.reached_at == ended.replace(microsecond=0)
 
 
@@ -108,7 +97,7 @@ def test_a_call_back_that_reached_voicemail_does_not_reach_the_caller(
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the first SMS")
+    wait_for_sms(sandbox, what="the first SMS")
     sandbox.twilio.add_call(
         direction="outbound-api",
         from_=LINE,

@@ -6,42 +6,29 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from daemon.sandbox import Sandbox
-from tests.e2e.conftest import (
-    ROOT,
+from tests.e2e.support import (
     SMS_DEADLINE,
     Daemon,
     Database,
     missed_call,
     now,
+    run_daemon_once,
     sms_to,
     wait_for,
+    wait_for_recovery,
     wait_passes,
 )
+from tests.sandbox_support import CALLS
 
 pytestmark = pytest.mark.slow
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
-CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
-
-
-def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "run_daemon.py")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def _not_logging(stderr: str) -> list[str]:
@@ -88,7 +75,7 @@ def test_sigterm_during_a_pass_lets_the_pass_finish_and_exits_0(
 
 
 def test_bad_configuration_exits_2_naming_the_variable(daemon_env: dict[str, str]) -> None:
-    result = _run({**daemon_env, "TWILIO_SMS_FROM": "07700 900001"})
+    result = run_daemon_once({**daemon_env, "TWILIO_SMS_FROM": "07700 900001"})
     assert result.returncode == 2
     assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["TWILIO_SMS_FROM"]
     assert "Traceback" not in result.stderr
@@ -99,7 +86,7 @@ def test_a_second_daemon_on_the_same_database_exits_3_with_one_line(
 ) -> None:
     daemon.start()
     wait_passes(database, 1)
-    result = _run(daemon_env)
+    result = run_daemon_once(daemon_env)
     assert result.returncode == 3
     said = result.stderr.strip().splitlines()
     assert len(said) == 1 and said[0].startswith("DATABASE_URL: another daemon"), said
@@ -120,11 +107,7 @@ def test_the_machines_own_time_zone_changes_nothing(
     daemon.start()
     ended = now() - timedelta(seconds=20)
     sid = missed_call(sandbox, ended=ended)
-    recovery = wait_for(
-        lambda: (r := database.recovery()) is not None and r.sms_status == "done" and r,
-        deadline=SMS_DEADLINE,
-        what="the SMS sent and recorded",
-    )
+    recovery = wait_for_recovery(database, sms_status="done", what="the SMS sent and recorded")
     assert len(sms_to(sandbox)) == 1
     call = database.call(sid)
     assert call is not None

@@ -12,7 +12,7 @@ import pytest
 
 from core.models import Suppression
 from daemon.sandbox import Sandbox
-from tests.e2e.conftest import (
+from tests.e2e.support import (
     CALLER,
     SMS_DEADLINE,
     SMS_FROM,
@@ -22,14 +22,12 @@ from tests.e2e.conftest import (
     now,
     sms_to,
     wait_for,
+    wait_for_recovery,
+    wait_for_sms,
     wait_passes,
 )
 
 pytestmark = pytest.mark.slow
-
-
-def _first_sms(sandbox: Sandbox) -> None:
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the first SMS")
 
 
 def test_a_reply_reaches_the_caller_and_closes_the_recovery_with_nothing_more_sent(
@@ -37,14 +35,10 @@ def test_a_reply_reaches_the_caller_and_closes_the_recovery_with_nothing_more_se
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    _first_sms(sandbox)
+    wait_for_sms(sandbox, what="the first SMS")
     replied = now()
     sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="Yes please", at=replied)
-    reached = wait_for(
-        lambda: (r := database.recovery()) is not None and r.outcome == "reached" and r,
-        deadline=SMS_DEADLINE,
-        what="the recovery reached",
-    )
+    reached = wait_for_recovery(database, outcome="reached", what="the recovery reached")
     wait_passes(database, 2)
     assert reached.reached_via == "reply"
     assert reached.reached_at == replied.replace(microsecond=0)  # as of the message's date_sent
@@ -57,7 +51,7 @@ def test_twilios_own_outbound_reply_is_not_a_reply(
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    _first_sms(sandbox)
+    wait_for_sms(sandbox, what="the first SMS")
     # What Twilio sends by itself (an auto-reply) shows in the log as `outbound-reply`.
     sandbox.twilio._auto_reply(CALLER, SMS_FROM, "Thanks for the message", now())
     wait_passes(database, 3)
@@ -71,13 +65,9 @@ def test_stop_suppresses_the_number_and_its_next_missed_call_gets_nothing(
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    _first_sms(sandbox)
+    wait_for_sms(sandbox, what="the first SMS")
     sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="Stop")
-    opted = wait_for(
-        lambda: (r := database.recovery()) is not None and r.outcome == "opted_out" and r,
-        deadline=SMS_DEADLINE,
-        what="the recovery opted out",
-    )
+    opted = wait_for_recovery(database, outcome="opted_out", what="the recovery opted out")
     entries = database.rows(Suppression, Suppression.key == CALLER)
     assert len(entries) == 1 and entries[0].active and entries[0].source == "sms"
     again = missed_call(sandbox)
@@ -94,13 +84,9 @@ def test_stop_with_more_words_is_an_opt_out_though_twilio_does_not_catch_it(
 ) -> None:
     daemon.start()
     missed_call(sandbox)
-    _first_sms(sandbox)
+    wait_for_sms(sandbox, what="the first SMS")
     sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="Stop texting me!")
-    wait_for(
-        lambda: (r := database.recovery()) is not None and r.outcome == "opted_out",
-        deadline=SMS_DEADLINE,
-        what="the recovery opted out",
-    )
+    wait_for_recovery(database, outcome="opted_out", what="the recovery opted out")
     assert not sandbox.twilio.is_blocked(sender=SMS_FROM, recipient=CALLER)
     assert database.rows(Suppression, Suppression.key == CALLER)
 
@@ -113,11 +99,7 @@ def test_a_reply_sent_before_our_sms_cancels_it_when_both_are_read_in_one_poll(
     replied = ended + timedelta(seconds=10)
     sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="call me", at=replied)
     daemon.start()
-    reached = wait_for(
-        lambda: (r := database.recovery()) is not None and r.outcome == "reached" and r,
-        deadline=SMS_DEADLINE,
-        what="the recovery reached",
-    )
+    reached = wait_for_recovery(database, outcome="reached", what="the recovery reached")
     wait_passes(database, 2)
     assert sms_to(sandbox) == []
     assert reached.reached_at == replied.replace(microsecond=0)
@@ -135,15 +117,11 @@ def test_a_reply_read_late_counts_as_of_when_it_was_sent(
     ended = now() - timedelta(seconds=5)
     missed_call(sandbox, ended=ended)
     daemon.start()
-    _first_sms(sandbox)
+    wait_for_sms(sandbox, what="the first SMS")
     # Sent a second after the call ended (before our SMS went), but only in the log now.
     replied = ended + timedelta(seconds=1)
     sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="hello?", at=replied)
-    reached = wait_for(
-        lambda: (r := database.recovery()) is not None and r.outcome == "reached" and r,
-        deadline=SMS_DEADLINE,
-        what="the recovery reached",
-    )
+    reached = wait_for_recovery(database, outcome="reached", what="the recovery reached")
     assert reached.reached_at == replied.replace(microsecond=0)
     assert reached.outcome_at == reached.reached_at
     assert len(sms_to(sandbox)) == 1
@@ -169,7 +147,7 @@ def test_a_call_missed_before_the_daemon_started_is_read_back_and_recovered(
 ) -> None:
     missed_call(sandbox, ended=now() - timedelta(seconds=30))
     daemon.start()
-    _first_sms(sandbox)
+    wait_for_sms(sandbox, what="the first SMS")
 
 
 def test_a_call_missed_while_the_daemon_was_stopped_is_recovered_on_restart(
@@ -180,4 +158,4 @@ def test_a_call_missed_while_the_daemon_was_stopped_is_recovered_on_restart(
     assert daemon.stop() == 0
     missed_call(sandbox)
     daemon.start()
-    _first_sms(sandbox)
+    wait_for_sms(sandbox, what="the first SMS")

@@ -13,7 +13,8 @@ import pytest
 
 from core.models import Attempt
 from daemon.sandbox import Sandbox
-from tests.e2e.conftest import (
+from daemon.sandbox.store import RecordedRequest
+from tests.e2e.support import (
     SMS_DEADLINE,
     Daemon,
     Database,
@@ -21,19 +22,19 @@ from tests.e2e.conftest import (
     now,
     sms_to,
     wait_for,
+    wait_for_recovery,
+    wait_for_sms,
     wait_passes,
 )
+from tests.sandbox_support import MESSAGES, twilio_requests
 
 pytestmark = pytest.mark.slow
 
 STALLED = 20.0  # two passes whose message reads each stall
-MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 
 
-def _creates(sandbox: Sandbox) -> list[object]:
-    return [
-        r for r in sandbox.requests("twilio") if r.method == "POST" and r.path.endswith(".json")
-    ]
+def _creates(sandbox: Sandbox) -> list[RecordedRequest]:
+    return twilio_requests(sandbox, "POST", ".json")
 
 
 def _unfinished(database: Database) -> list[Attempt]:
@@ -43,10 +44,8 @@ def _unfinished(database: Database) -> list[Attempt]:
 def _restart_and_settle(sandbox: Sandbox, daemon: Daemon, database: Database) -> None:
     sandbox.faults.clear()
     daemon.start()
-    wait_for(
-        lambda: (r := database.recovery()) is not None and r.sms_status == "done",
-        deadline=SMS_DEADLINE,
-        what="the SMS recorded as done after the restart",
+    wait_for_recovery(
+        database, sms_status="done", what="the SMS recorded as done after the restart"
     )
     wait_passes(database, 3)
 
@@ -59,7 +58,7 @@ def test_killed_while_twilio_is_still_creating_the_message_restart_finds_it(
     missed_call(sandbox)
     wait_for(lambda: _unfinished(database), deadline=SMS_DEADLINE, what="the attempt row")
     daemon.kill()  # inside the create: the sandbox makes the message after the daemon died
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the delayed create")
+    wait_for_sms(sandbox, what="the delayed create")
     _restart_and_settle(sandbox, daemon, database)
     assert len(sms_to(sandbox)) == 1
     attempts = database.attempts()
@@ -121,13 +120,11 @@ def test_killed_right_after_detection_before_the_send_restart_sends_once(
         what="one claim inside the create and one not started",
     )
     daemon.kill()
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the stalled create")
+    wait_for_sms(sandbox, what="the stalled create")
     sandbox.faults.clear()
     daemon.start()
-    wait_for(
-        lambda: (r := database.recovery(other)) is not None and r.sms_status == "done",
-        deadline=SMS_DEADLINE,
-        what="the second caller's SMS after the restart",
+    wait_for_recovery(
+        database, other, sms_status="done", what="the second caller's SMS after the restart"
     )
     wait_passes(database, 3)
     assert len(sms_to(sandbox)) == 1 and len(sms_to(sandbox, other)) == 1

@@ -20,7 +20,7 @@ from daemon.adapters import errors
 from daemon.main import build_tick
 from daemon.sandbox import Sandbox
 from daemon.tick import Tick
-from tests.e2e.conftest import (
+from tests.e2e.support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     ROOT,
@@ -28,8 +28,8 @@ from tests.e2e.conftest import (
     missed_call,
     now,
 )
+from tests.sandbox_support import MESSAGES, twilio_requests
 
-MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 CALLERS = [f"+4477009005{n:02d}" for n in range(10)]
 
 
@@ -81,8 +81,7 @@ def store(tick: Tick) -> Iterator[Database]:
 
 
 def _creates(sandbox: Sandbox) -> list[int | None]:
-    posts = [r for r in sandbox.requests("twilio") if r.method == "POST"]
-    return [r.status for r in posts]
+    return [r.status for r in twilio_requests(sandbox, "POST")]
 
 
 def _miss_and_pass(sandbox: Sandbox, tick: Tick, clock: MovingClock, *callers: str) -> None:

@@ -14,30 +14,27 @@ import pytest
 from core.models import Suppression
 from daemon.sandbox import Sandbox
 from daemon.sandbox.store import RecordedRequest
-from tests.e2e.conftest import (
+from tests.e2e.support import (
     SMS_DEADLINE,
     Daemon,
     Database,
     missed_call,
     sms_to,
     wait_for,
+    wait_for_recovery,
+    wait_for_sms,
     wait_passes,
 )
+from tests.sandbox_support import CALLS, MESSAGES, twilio_requests
 
 pytestmark = pytest.mark.slow
 
-CALLS = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
-MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 GEOGRAPHIC_SMS_FROM = "+441134960555"  # a UK landline number: Twilio answers 21606
 OTHER_CALLER, THIRD_CALLER = "+447700900456", "+447700900789"
 
 
-def _requests(sandbox: Sandbox, method: str, suffix: str) -> list[RecordedRequest]:
-    return [r for r in sandbox.requests("twilio") if r.method == method and r.path.endswith(suffix)]
-
-
 def _creates(sandbox: Sandbox) -> list[RecordedRequest]:
-    return _requests(sandbox, "POST", "/Messages.json")
+    return twilio_requests(sandbox, "POST", "/Messages.json")
 
 
 @pytest.mark.parametrize("status", [500, 503, 429])
@@ -49,7 +46,7 @@ def test_twilio_failing_for_a_while_ends_in_one_sms_and_a_live_daemon(
     sandbox.faults.add(method="GET", path=CALLS, action="status", status=status, times=3)
     sandbox.faults.add(method="POST", path=MESSAGES, action="status", status=status, times=2)
     missed_call(sandbox)
-    wait_for(lambda: sms_to(sandbox), deadline=2 * SMS_DEADLINE, what="the SMS once Twilio works")
+    wait_for_sms(sandbox, deadline=2 * SMS_DEADLINE, what="the SMS once Twilio works")
     wait_passes(database, 3)
     assert len(sms_to(sandbox)) == 1
     assert len(_creates(sandbox)) == 3  # two refused, one accepted
@@ -68,11 +65,7 @@ def test_an_ambiguous_create_that_twilio_did_make_is_found_and_not_sent_again(
     daemon.start()
     sandbox.faults.add(method="POST", path=MESSAGES, action="drop_response")
     missed_call(sandbox)
-    wait_for(
-        lambda: (r := database.recovery()) is not None and r.sms_status == "done",
-        deadline=SMS_DEADLINE,
-        what="the SMS found by the look-up",
-    )
+    wait_for_recovery(database, sms_status="done", what="the SMS found by the look-up")
     wait_passes(database, 2)
     assert len(sms_to(sandbox)) == 1 and len(_creates(sandbox)) == 1
     assert [a.result for a in database.attempts()] == ["found"]
@@ -85,13 +78,13 @@ def test_a_429_on_the_call_log_holds_polling_for_what_retry_after_says(
     wait_passes(database, 1)
     sandbox.faults.add(method="GET", path=CALLS, action="status", status=429, retry_after=3)
     wait_for(
-        lambda: any(r.status == 429 for r in _requests(sandbox, "GET", "/Calls.json")),
+        lambda: any(r.status == 429 for r in twilio_requests(sandbox, "GET", "/Calls.json")),
         deadline=SMS_DEADLINE,
         what="the 429",
     )
     missed_call(sandbox)
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the SMS after the wait")
-    reads = _requests(sandbox, "GET", "/Calls.json")
+    wait_for_sms(sandbox, what="the SMS after the wait")
+    reads = twilio_requests(sandbox, "GET", "/Calls.json")
     limited = next(i for i, r in enumerate(reads) if r.status == 429)
     assert reads[limited + 1].at - reads[limited].at >= timedelta(seconds=2.9)
     assert daemon.alive
@@ -103,7 +96,7 @@ def test_a_429_on_create_waits_what_retry_after_says_before_the_next_try(
     daemon.start()
     sandbox.faults.add(method="POST", path=MESSAGES, action="status", status=429, retry_after=3)
     missed_call(sandbox)
-    wait_for(lambda: sms_to(sandbox), deadline=SMS_DEADLINE, what="the SMS after the wait")
+    wait_for_sms(sandbox, what="the SMS after the wait")
     wait_passes(database, 2)
     creates = _creates(sandbox)
     assert [r.status for r in creates] == [429, 201]

@@ -13,18 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.browser_support import (
     CELLS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    browser_page,
+    console_served,
     free_port,
     require_chromium,
     stop,
-    wait_healthy,
 )
-from tests.e2e.conftest import wait_for
+from tests.e2e.support import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -185,34 +183,19 @@ def demo_console(tree: Path, guard: Path, tmp_path: Path) -> Iterator[str]:
     env = _environment(guard, tmp_path / "browser.net")
     port = free_port()
     daemon = _demo(tree, env, tmp_path / "daemon.log")
-    log = tmp_path / "console.log"
-    with log.open("wb") as out:
-        console = subprocess.Popen(
-            [sys.executable, "run_console.py", "--demo", "--port", str(port)],
-            cwd=tree,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    argv = [sys.executable, "run_console.py", "--demo", "--port", str(port)]
     try:
-        wait_healthy(console, port, log)
-        yield f"http://127.0.0.1:{port}/"
+        with console_served(argv, port, env=env, log=tmp_path / "console.log", cwd=tree) as url:
+            yield url
     finally:
-        stop(console)
         stop(daemon)
 
 
 def test_demo_console_in_a_real_browser_shows_a_recovery_appear(demo_console: str) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(demo_console, wait_until="domcontentloaded")
-            page.locator(CELLS, has_text="•••").first.wait_for(
-                state="attached", timeout=DEADLINE_S * 1000
-            )
-            page.get_by_text("Daemon not running").wait_for(state="detached", timeout=15_000)
-            assert page.locator("[data-testid=stException]").count() == 0
-            page.screenshot(path="/tmp/demo-console.png", full_page=True)
-        finally:
-            browser.close()
+    with browser_page(demo_console) as page:
+        page.locator(CELLS, has_text="•••").first.wait_for(
+            state="attached", timeout=DEADLINE_S * 1000
+        )
+        page.get_by_text("Daemon not running").wait_for(state="detached", timeout=15_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.screenshot(path="/tmp/demo-console.png", full_page=True)

@@ -10,11 +10,12 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.e2e.support import run_daemon_once
 
 pytestmark = pytest.mark.slow
 
@@ -42,15 +43,7 @@ def run_daemon(
     }
     if script != SCRIPT:
         environ["PYTHONPATH"] = str(REPO)  # the copied entry point imports core from the repo
-    return subprocess.run(
-        [sys.executable, str(script), *args],
-        cwd=tmp_path,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_daemon_once(environ, *args, script=script, cwd=tmp_path)
 
 
 def test_no_configuration_exits_2_listing_every_required_variable(tmp_path: Path) -> None:
