@@ -87,8 +87,12 @@ class Detector:
         for message in self.twilio.list_inbound_messages(since=self._messages_since):
             if classify.compact_number(message.to_number) in self.message_lines:
                 messages.append(message)
-        items, live_since = self._call_items(legs)
-        items.extend(self._message_items(messages))
+        items, live_since, live_callers = self._call_items(legs)
+        # A message from someone whose call still rang when the log was read waits for the next
+        # poll: the call may have ended since, and it must be applied first (vendor order).
+        waiting = [m for m in messages if classify.compact_number(m.from_number) in live_callers]
+        ready = [m for m in messages if m not in waiting]
+        items.extend(self._message_items(ready))
         items.sort(key=lambda item: item.at)
         ctx = services.Context(
             policy=ctx.policy,
@@ -99,10 +103,12 @@ class Detector:
         claims: list[Claim] = []
         for item in items:
             claims.extend(self._apply(item, now, ctx))
-        self._advance_cursors(now, live_since, items)
+        held = [m.date_sent for m in waiting if m.date_sent is not None]
+        self._advance_cursors(now, live_since, items, min(held) if held else None)
         return claims
 
-    def _call_items(self, legs: list[CallLeg]) -> tuple[list[_Item], datetime | None]:
+    def _call_items(self, legs: list[CallLeg]) -> tuple[list[_Item], datetime | None, set[str]]:
+        """New calls to apply, when the earliest live one started, and who is still on a call."""
         children: dict[str, list[CallLeg]] = defaultdict(list)
         for leg in legs:
             if leg.parent_sid:
@@ -117,6 +123,7 @@ class Detector:
             known = repository.known_call_sids(session, [leg.sid for leg in legs])
         items: list[_Item] = []
         live_since: datetime | None = None
+        live_callers: set[str] = set()
         for parent in parents:
             if parent.sid in known:
                 continue
@@ -130,6 +137,7 @@ class Detector:
                 started = parent.start_time
                 if started is not None and (live_since is None or started < live_since):
                     live_since = started
+                live_callers.add(classify.compact_number(parent.from_number))
                 continue
             at = classify.missed_call_time(parent, kids)
             items.append(_Item(at=at, call=parent, children=kids, verdict=verdict, reason=reason))
@@ -141,7 +149,7 @@ class Detector:
             )
             if person and leg.end_time is not None:
                 items.append(_Item(at=leg.end_time, call=leg, outbound=True))
-        return items, live_since
+        return items, live_since, live_callers
 
     def _message_items(self, messages: list[SmsMessage]) -> list[_Item]:
         with db.read_session(self.engine) as session:
@@ -189,7 +197,11 @@ class Detector:
         return applied.claims if applied is not None else ()
 
     def _advance_cursors(
-        self, now: datetime, live_since: datetime | None, items: list[_Item]
+        self,
+        now: datetime,
+        live_since: datetime | None,
+        items: list[_Item],
+        held_since: datetime | None = None,
     ) -> None:
         calls_to = now - SLACK
         if live_since is not None:
@@ -200,6 +212,8 @@ class Detector:
             self._messages_since = max(self._messages_since or max(sent), max(sent) - SLACK)
         else:
             self._messages_since = max(self._messages_since or now, now - SLACK - SLACK)
+        if held_since is not None:
+            self._messages_since = min(self._messages_since, held_since)  # read it again
         with db.write_transaction(self.engine) as session:
             repository.set_cursor(session, CALLS, self._calls_since)
             repository.set_cursor(session, MESSAGES, self._messages_since)
