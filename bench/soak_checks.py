@@ -192,9 +192,16 @@ def no_forbidden_sms(truth: Truth, rows: Rows) -> Check:
                 c.start for c in truth.calls_by_number.get(case.number, []) if c.start > case.at
             ]
             until = min(later, default=None)
-        for post in truth.posts_to(case.number):
-            if post.at >= case.at and (until is None or post.at < until):
-                check.violations.append(f"{case.kind} case {case.number}: SMS at {_t(post.at)}")
+        sent = [
+            p.at
+            for p in truth.posts_to(case.number)
+            if p.at >= case.at and (until is None or p.at < until)
+        ]
+        if sent:
+            check.violations.append(
+                f"{case.kind} case {case.number}: {len(sent)} SMS create request(s) from "
+                f"{_t(sent[0])}"
+            )
     for case in truth.cases:
         recovery = next((r for r in rows.recoveries.values() if r.first_call_sid == case.sid), None)
         if case.outcome and case.sid and case.sid in rows.calls and recovery is None:
