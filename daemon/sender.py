@@ -35,6 +35,9 @@ from daemon.adapters import errors
 from daemon.adapters.twilio import TwilioAdapter
 from daemon.channel_health import MAX_WAIT, SmsHealth
 
+# How long after an ambiguous create a message missing from Twilio's list may still appear.
+LATE_CREATE_GRACE = timedelta(seconds=20)
+
 log = logging.getLogger(__name__)
 
 
@@ -134,7 +137,8 @@ class Sender:
             sid = self.twilio.send_sms(to=to, from_number=self.sms_from, body=body)
         except errors.Transient as exc:
             if exc.ambiguous:
-                self._look_up(attempt_id, to, body, started, ctx)
+                # Only an unanswered create can still complete at Twilio after we gave up.
+                self._look_up(attempt_id, to, body, started, ctx, grace=exc.status is None)
             else:
                 self._finish(attempt_id, "transient", ctx, self._failed(SendFailure.TRANSIENT))
             return
@@ -175,9 +179,9 @@ class Sender:
         return observations.SmsFailed(at=self.clock(), failure=failure, code=code)
 
     def _look_up(
-        self, attempt_id: int, to: str, body: str, started: datetime, ctx: Context
+        self, attempt_id: int, to: str, body: str, started: datetime, ctx: Context, *, grace: bool
     ) -> None:
-        """After an ambiguous send: found -> sent; not found -> send again; no answer -> wait."""
+        """After an ambiguous send: found -> sent; not found (for a while) -> send again."""
         try:
             sid = self.twilio.find_sent_message(
                 to=to, from_number=self.sms_from, body=body, attempt_started_at=started
@@ -185,7 +189,11 @@ class Sender:
         except errors.AdapterError as exc:
             log.warning("attempt %s: look-up failed (%s); will look again", attempt_id, exc)
             return  # the attempt stays without a result, and nothing is sent until it has one
-        if sid is None:
+        if sid is None and grace and self.clock() - started < LATE_CREATE_GRACE:
+            # Twilio may still be creating a message whose answer we gave up on: look again
+            # next pass rather than risk a second SMS.
+            log.info("attempt %s: not at Twilio yet; will look again", attempt_id)
+        elif sid is None:
             self._not_sent(attempt_id, ctx, "not_found")
         else:
             accepted = observations.SmsAccepted(at=self.clock(), message_sid=sid)
@@ -203,7 +211,10 @@ class Sender:
                 # Stopped before the body was written: the vendor was never called.
                 self._not_sent(attempt.id, ctx, "not_sent")
             else:
-                self._look_up(attempt.id, attempt.to_address, attempt.body, attempt.started_at, ctx)
+                started = attempt.started_at
+                self._look_up(
+                    attempt.id, attempt.to_address, attempt.body, started, ctx, grace=True
+                )
 
     def _not_sent(self, attempt_id: int, ctx: Context, result: str) -> None:
         """An attempt Twilio does not have: retried while its recovery is open, else withdrawn."""

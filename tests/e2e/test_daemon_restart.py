@@ -44,8 +44,8 @@ def _unfinished(database: Database) -> list[Attempt]:
 def _restart_and_settle(sandbox: Sandbox, daemon: Daemon, database: Database) -> None:
     sandbox.faults.clear()
     daemon.start()
-    wait_for_recovery(
-        database, sms_status="done", what="the SMS recorded as done after the restart"
+    wait_for_recovery(  # a create with no answer may still land: looked up for 20 s first
+        database, sms_status="done", deadline=40, what="the SMS recorded as done after the restart"
     )
     wait_passes(database, 3)
 

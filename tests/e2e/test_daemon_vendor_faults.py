@@ -138,3 +138,18 @@ def test_a_geographic_sms_number_is_a_configuration_error_not_the_callers_fault(
     assert database.rows(Suppression) == []
     assert daemon.alive
     assert "TWILIO_SMS_FROM" in daemon.output  # the start-up warning names it
+
+
+def test_a_create_twilio_completes_after_our_timeout_is_found_not_sent_twice(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    daemon.start()
+    wait_passes(database, 1)
+    # The sandbox holds the create 12 s before making the message: past the adapter's 10 s
+    # timeout, so the daemon's first look-up finds nothing; the message appears 2 s later.
+    sandbox.faults.add(method="POST", path=MESSAGES, action="delay", delay=12.0)
+    missed_call(sandbox)
+    recovery = wait_for_recovery(database, sms_status="done", deadline=40, what="the SMS found")
+    wait_passes(database, 6)  # past the moment the held create completes at the sandbox
+    assert len(sms_to(sandbox)) == 1, "a second SMS: the late create was not waited for"
+    assert recovery.sms_status == "done"
