@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from core import phone, timing
 from core.domain import (
@@ -100,11 +101,10 @@ def start(
 ) -> Decision:
     """Open an eligible recovery with its due times, and send whatever is already due."""
     sms_due = ended_at + policy.sms_delay
-    state = RecoveryState(
-        caller=caller,
-        first_missed_at=ended_at,
-        first_call_sid=call_sid,
-        last_missed_at=ended_at,
+    state = _opened_by(
+        caller,
+        call_sid,
+        ended_at,
         is_uk=is_uk,
         is_landline=is_landline,
         email=email,
@@ -136,11 +136,10 @@ def not_contacted(
 ) -> Decision:
     """A recovery closed at once as `not_contacted`, as of the call's end; seen at `now`."""
     skipped = StepStatus.SKIPPED
-    state = RecoveryState(
-        caller=caller,
-        first_missed_at=ended_at,
-        first_call_sid=call_sid,
-        last_missed_at=ended_at,
+    state = _opened_by(
+        caller,
+        call_sid,
+        ended_at,
         is_uk=is_uk,
         is_landline=is_landline,
         outcome=Outcome.NOT_CONTACTED,
@@ -166,3 +165,14 @@ def not_contacted(
         attention=_ATTENTION.get(reason),
     )
     return Decision(state=state, events=(event,))
+
+
+def _opened_by(caller: str, call_sid: str, ended_at: datetime, **fields: Any) -> RecoveryState:
+    """A recovery as its first missed call opens it (the caller and the call's end)."""
+    return RecoveryState(
+        caller=caller,
+        first_missed_at=ended_at,
+        first_call_sid=call_sid,
+        last_missed_at=ended_at,
+        **fields,
+    )
