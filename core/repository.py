@@ -7,6 +7,7 @@ commit: the caller's transaction decides. Rows become `core.domain` values at th
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -125,11 +126,15 @@ def last_no_conversation_callback(session: Session, caller: str) -> datetime | N
     return None if row is None else row.callback_done_at
 
 
-def due_recovery_ids(session: Session, now: datetime) -> list[int]:
-    """Recoveries with something clock-driven to do at `now` (paused ones too: they can expire)."""
+def due_recovery_ids(
+    session: Session, now: datetime, *, except_callers: Collection[str] = ()
+) -> list[int]:
+    """Recoveries with something clock-driven to do at `now` (paused ones too: they can expire),
+    leaving out those of `except_callers`."""
     rows = session.exec(
         select(Recovery.id)
         .where(col(Recovery.next_action_at).is_not(None), col(Recovery.next_action_at) <= now)
+        .where(col(Recovery.caller).not_in(list(except_callers)))
         .order_by(col(Recovery.next_action_at))
     ).all()
     return [r for r in rows if r is not None]

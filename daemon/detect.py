@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import classify, db, intake, repository, services
+from core import classify, db, intake, phone, repository, services
 from core.classify import CallLeg
 from core.domain import CallVerdict
 from core.services import Claim, Context
@@ -59,6 +59,7 @@ class Detector:
         self.recovered_lines = frozenset(recovered_lines)
         self.message_lines = tuple(dict.fromkeys(message_lines))
         self.forwarded_to: set[str] = set()
+        self.held_callers: frozenset[str] = frozenset()  # E.164: their due steps wait (`poll`)
         self._calls_since: datetime | None = None
         self._messages_since: datetime | None = None
 
@@ -87,12 +88,16 @@ class Detector:
         for message in self.twilio.list_inbound_messages(since=self._messages_since):
             if classify.compact_number(message.to_number) in self.message_lines:
                 messages.append(message)
-        items, live_since, live_callers = self._call_items(legs)
-        # A message from someone whose call still rang when the log was read waits for the next
-        # poll: the call may have ended since, and it must be applied first (vendor order).
-        waiting = [m for m in messages if classify.compact_number(m.from_number) in live_callers]
-        ready = [m for m in messages if m not in waiting]
-        items.extend(self._message_items(ready))
+        calls, live_since, live_callers = self._call_items(legs)
+        fresh = self._message_items(messages)
+        # A message that may follow the end of a call still ringing waits for the next poll, and
+        # so do its sender's ended calls and due steps: it will close their recovery.
+        waiting = [i for i in fresh if _may_follow_a_live_call(i.message, live_callers)]
+        held = {_sender(i) for i in waiting}
+        held_calls = [i for i in calls if _caller(i) in held]
+        later = {id(i) for i in waiting + held_calls}
+        items = [i for i in calls + fresh if id(i) not in later]
+        self.held_callers = frozenset(phone.normalise(number) or number for number in held)
         items.sort(key=lambda item: item.at)
         ctx = services.Context(
             policy=ctx.policy,
@@ -103,12 +108,18 @@ class Detector:
         claims: list[Claim] = []
         for item in items:
             claims.extend(self._apply(item, now, ctx))
-        held = [m.date_sent for m in waiting if m.date_sent is not None]
-        self._advance_cursors(now, live_since, items, min(held) if held else None)
+        # Read again next time: calls from when the first live or held one started, messages
+        # from the first held one.
+        starts = [i.call.start_time or i.at for i in held_calls if i.call is not None]
+        calls_from = min([*starts, live_since] if live_since else starts, default=None)
+        self._advance_cursors(now, calls_from, items, min((i.at for i in waiting), default=None))
         return claims
 
-    def _call_items(self, legs: list[CallLeg]) -> tuple[list[_Item], datetime | None, set[str]]:
-        """New calls to apply, when the earliest live one started, and who is still on a call."""
+    def _call_items(
+        self, legs: list[CallLeg]
+    ) -> tuple[list[_Item], datetime | None, dict[str, list[datetime | None]]]:
+        """New calls to apply, when the earliest live one started, and who is still on a call
+        (with when each of their live calls started; None: Twilio gave no start)."""
         children: dict[str, list[CallLeg]] = defaultdict(list)
         for leg in legs:
             if leg.parent_sid:
@@ -123,7 +134,7 @@ class Detector:
             known = repository.known_call_sids(session, [leg.sid for leg in legs])
         items: list[_Item] = []
         live_since: datetime | None = None
-        live_callers: set[str] = set()
+        live_callers: dict[str, list[datetime | None]] = defaultdict(list)
         for parent in parents:
             if parent.sid in known:
                 continue
@@ -137,7 +148,7 @@ class Detector:
                 started = parent.start_time
                 if started is not None and (live_since is None or started < live_since):
                     live_since = started
-                live_callers.add(classify.compact_number(parent.from_number))
+                live_callers[classify.compact_number(parent.from_number)].append(started)
                 continue
             at = classify.missed_call_time(parent, kids)
             items.append(_Item(at=at, call=parent, children=kids, verdict=verdict, reason=reason))
@@ -199,13 +210,13 @@ class Detector:
     def _advance_cursors(
         self,
         now: datetime,
-        live_since: datetime | None,
+        calls_from: datetime | None,
         items: list[_Item],
         held_since: datetime | None = None,
     ) -> None:
         calls_to = now - SLACK
-        if live_since is not None:
-            calls_to = min(calls_to, live_since)
+        if calls_from is not None:
+            calls_to = min(calls_to, calls_from)
         self._calls_since = max(self._calls_since or calls_to, calls_to)
         sent = [i.at for i in items if i.message is not None]
         if sent:
@@ -217,3 +228,29 @@ class Detector:
         with db.write_transaction(self.engine) as session:
             repository.set_cursor(session, CALLS, self._calls_since)
             repository.set_cursor(session, MESSAGES, self._messages_since)
+
+
+def _may_follow_a_live_call(
+    message: SmsMessage | None, live_callers: dict[str, list[datetime | None]]
+) -> bool:
+    """True if `message` must wait for the next poll: it may have been sent after the end of a
+    call from its sender that still rang when the log was read, and that call must be applied
+    first (vendor order). A message sent before such a call started precedes its end whatever
+    it turns out to be, so it is applied now: holding it would let an SMS go to someone who has
+    already replied. Both stamps are Twilio's whole seconds, so a tie waits."""
+    assert message is not None
+    sent = message.date_sent
+    starts = live_callers.get(classify.compact_number(message.from_number), [])
+    return any(sent is None or started is None or sent >= started for started in starts)
+
+
+def _sender(item: _Item) -> str:
+    assert item.message is not None
+    return classify.compact_number(item.message.from_number)
+
+
+def _caller(item: _Item) -> str | None:
+    """Who made an inbound call item (None for other items)."""
+    if item.call is None or item.outbound:
+        return None
+    return classify.compact_number(item.call.from_number)

@@ -84,7 +84,8 @@ class Tick:
                 # At start, and after a look-up that got no answer: settle before sending more.
                 self.sender.reconcile(ctx=ctx)
                 self._send(self.detector.poll(now=self.clock(), ctx=ctx), ctx)
-            self._send(self._advance_due(ctx), ctx)
+            # Nothing is sent without a messages read in the same pass: a reply stops the SMS.
+            self._send(self._advance_due(ctx, sends=reading), ctx)
             if reading:
                 self._watch_deliveries(ctx)
         except errors.RateLimited as exc:
@@ -106,13 +107,15 @@ class Tick:
                 clock_offset_s=(self.clock() - datetime.now(UTC)).total_seconds(),
             )
 
-    def _advance_due(self, ctx: Context) -> list[Claim]:
+    def _advance_due(self, ctx: Context, *, sends: bool) -> list[Claim]:
         now = self.clock()
         with db.read_session(self.engine) as session:
-            due = repository.due_recovery_ids(session, now)
+            # A caller whose message waits for their ringing call: their steps wait with it.
+            held = self.detector.held_callers
+            due = repository.due_recovery_ids(session, now, except_callers=held)
         # While Twilio's 429 on a send lasts, time-outs still apply but nothing is claimed, so
         # the wait is not filled with attempts that never reach Twilio.
-        sends = not self.sender.sms.backing_off(now)
+        sends = sends and not self.sender.sms.backing_off(now)
         claims: list[Claim] = []
         for recovery_id in due:
             try:

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 
 from daemon.sandbox import ChildLeg, Sandbox
+from daemon.sandbox.store import RecordedRequest
 from tests.e2e.support import (
     CALLER,
     LINE,
@@ -23,13 +24,19 @@ from tests.e2e.support import (
     Database,
     now,
     sms_to,
+    wait_for,
     wait_for_recovery,
     wait_passes,
 )
+from tests.sandbox_support import twilio_requests
 
 pytestmark = pytest.mark.slow
 
-MESSAGES_LIST = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+MESSAGES_LIST = MESSAGES_CREATE = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+
+
+def _creates(sandbox: Sandbox) -> list[RecordedRequest]:
+    return twilio_requests(sandbox, "POST", "/Messages.json")
 
 
 def test_a_reply_read_while_its_call_still_rang_in_the_log_stops_the_sms(
@@ -62,4 +69,114 @@ def test_a_reply_read_while_its_call_still_rang_in_the_log_stops_the_sms(
     assert replied.is_set()
     wait_passes(database, 2)
     assert sms_to(sandbox) == []
+    assert recovery.reached_via == "reply"
+
+
+def test_a_reply_sent_before_the_callers_next_call_started_is_not_held_by_that_call(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    """Missed call, reply, then the caller rings again: the reply still stops the first SMS.
+
+    The second call is still ringing when the log is read, but the reply was sent before it
+    started, so it precedes that call's end whatever it turns out to be and is applied at once.
+    Holding it until the second call ended let the SMS go (found by the soak benchmark).
+    """
+    daemon.start()
+    wait_passes(database, 1)
+    with sandbox.store.lock:  # all three first read by one and the same poll
+        at = now().replace(microsecond=0)
+        first = sandbox.twilio.add_inbound_call(
+            from_=CALLER,
+            to=LINE,
+            start=at - timedelta(seconds=30),
+            end=at - timedelta(seconds=4),
+            children=[ChildLeg(to=OFFICE, status="no-answer")],
+        )
+        sandbox.twilio.add_inbound_message(
+            from_=CALLER, to=SMS_FROM, body="Sorry, call me back", at=at - timedelta(seconds=3)
+        )
+        sandbox.twilio.add_inbound_call(
+            from_=CALLER,
+            to=LINE,
+            start=at - timedelta(seconds=1),
+            end=at + timedelta(seconds=60),
+            children=[ChildLeg(to=OFFICE, status="no-answer")],
+        )
+    recovery = wait_for_recovery(database, outcome="reached", what="the caller reached")
+    wait_passes(database, 2)
+    assert sms_to(sandbox) == []
+    assert recovery.reached_via == "reply" and recovery.first_call_sid == first.sid
+
+
+def test_a_reply_sent_while_the_callers_next_call_rings_holds_the_first_calls_sms(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    """Missed call, the caller rings again and texts while it rings: no SMS for the first call.
+
+    The reply may follow the ringing call's end, so it waits for that call; the first call waits
+    with it, since the reply will close the recovery it opens. (The second call is answered: a
+    second missed call ending after the reply would open a recovery of its own.)
+    """
+    daemon.start()
+    wait_passes(database, 1)
+    with sandbox.store.lock:  # all three first read by one and the same poll
+        at = now().replace(microsecond=0)
+        first = sandbox.twilio.add_inbound_call(
+            from_=CALLER,
+            to=LINE,
+            start=at - timedelta(seconds=30),
+            end=at - timedelta(seconds=4),
+            children=[ChildLeg(to=OFFICE, status="no-answer")],
+        )
+        sandbox.twilio.add_inbound_call(
+            from_=CALLER,
+            to=LINE,
+            start=at - timedelta(seconds=3),
+            end=at + timedelta(seconds=4),
+            children=[ChildLeg(to=OFFICE, status="completed")],
+        )
+        sandbox.twilio.add_inbound_message(
+            from_=CALLER, to=SMS_FROM, body="Sorry, call me back", at=at - timedelta(seconds=1)
+        )
+    recovery = wait_for_recovery(database, outcome="reached", what="the caller reached")
+    wait_passes(database, 2)
+    assert sms_to(sandbox) == []
+    assert recovery.reached_via == "reply" and recovery.first_call_sid == first.sid
+
+
+def test_an_sms_retry_waits_while_a_reply_waits_for_the_callers_ringing_call(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    """The first SMS met Twilio's 429; before its retry, the caller rings again and texts while
+    it rings. The retry waits with the held reply, which then reaches them: no SMS at all."""
+    daemon.start()
+    wait_passes(database, 1)
+    sandbox.faults.add(
+        method="POST", path=MESSAGES_CREATE, action="status", status=429, retry_after=3
+    )
+    with sandbox.store.lock:
+        at = now().replace(microsecond=0)
+        sandbox.twilio.add_inbound_call(
+            from_=CALLER,
+            to=LINE,
+            start=at - timedelta(seconds=30),
+            end=at - timedelta(seconds=1),
+            children=[ChildLeg(to=OFFICE, status="no-answer")],
+        )
+    wait_for(lambda: _creates(sandbox), what="the first create answered 429")
+    with sandbox.store.lock:
+        at = now().replace(microsecond=0)
+        sandbox.twilio.add_inbound_call(
+            from_=CALLER,
+            to=LINE,
+            start=at - timedelta(seconds=1),
+            end=at + timedelta(seconds=8),
+            children=[ChildLeg(to=OFFICE, status="completed")],
+        )
+        sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="Ring me", at=at)
+    recovery = wait_for_recovery(
+        database, outcome="reached", what="the caller reached", deadline=20
+    )
+    wait_passes(database, 2)
+    assert [r.status for r in _creates(sandbox)] == [429]
     assert recovery.reached_via == "reply"

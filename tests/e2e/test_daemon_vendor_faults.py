@@ -15,7 +15,9 @@ from core.models import Suppression
 from daemon.sandbox import Sandbox
 from daemon.sandbox.store import RecordedRequest
 from tests.e2e.support import (
+    CALLER,
     SMS_DEADLINE,
+    SMS_FROM,
     Daemon,
     Database,
     missed_call,
@@ -104,6 +106,28 @@ def test_a_429_on_create_waits_what_retry_after_says_before_the_next_try(
     recovery = database.recovery()
     assert recovery is not None
     assert database.event_kinds(recovery.id).count("sms_retry") == 1
+
+
+def test_no_sms_goes_while_a_429_holds_the_reads_so_a_reply_in_that_time_still_counts(
+    sandbox: Sandbox, daemon: Daemon, database: Database
+) -> None:
+    """The SMS retry comes due while Twilio's 429 holds our reads: it waits for a read, which
+    finds the caller's reply, so it never goes (a reply before our SMS means no SMS)."""
+    daemon.start()
+    wait_passes(database, 1)
+    sandbox.faults.add(method="POST", path=MESSAGES, action="status", status=429, retry_after=1)
+    missed_call(sandbox)
+    wait_for(lambda: _creates(sandbox), what="the create answered 429")
+    sandbox.faults.add(method="GET", path=CALLS, action="status", status=429, retry_after=6)
+    wait_for(
+        lambda: any(r.status == 429 for r in twilio_requests(sandbox, "GET", "/Calls.json")),
+        what="the read answered 429",
+    )
+    sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="Call me please")
+    recovery = wait_for_recovery(database, outcome="reached", what="the reply read", deadline=20)
+    wait_passes(database, 2)
+    assert [r.status for r in _creates(sandbox)] == [429]
+    assert recovery.reached_via == "reply"
 
 
 @pytest.fixture
