@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy core
+	$(BIN)/mypy core daemon console run_daemon.py run_console.py
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q

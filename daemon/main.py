@@ -76,7 +76,8 @@ class Loop:
         self.stop = threading.Event()
         self.scheduler = schedule.Scheduler()
         self._started: datetime | None = None
-        self.job = self.scheduler.every(self._poll_seconds()).seconds.do(self._guarded)
+        every = self.scheduler.every(self._poll_seconds())  # type: ignore[arg-type]  # float is fine
+        self.job = every.seconds.do(self._guarded)
 
     def _poll_seconds(self) -> float:
         settings = self.tick.settings
@@ -114,7 +115,7 @@ class Loop:
         if self._started is None:
             return
         period = self._poll_seconds()
-        self.job.interval = period  # type: ignore[assignment]
+        self.job.interval = period
         self.job.next_run = max(self._started + timedelta(seconds=period), datetime.now())
         self._started = None
 

@@ -107,7 +107,7 @@ class Sender:
             assert row is not None
             row.body = body
             session.add(row)
-        self._send_sms(attempt.id, state.caller, body, now, ctx)
+        self._send_sms(claim.attempt_id, state.caller, body, now, ctx)
 
     def render(
         self,

@@ -101,7 +101,7 @@ def _body_code(text: str | None) -> int | None:
     return code if isinstance(code, int) else None
 
 
-class ApiBaseHttpClient(TwilioHttpClient):
+class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
     """The SDK's HTTP client with a timeout, sending `*.twilio.com` requests to `api_base`."""
 
     def __init__(self, *, api_base: str | None, timeout: float) -> None:
