@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -64,7 +65,7 @@ class Sandbox:
         # Which vendor answers a path that no route matched (for its own 404 body).
         self.vendor_prefixes: dict[str, str] = {f"/{API_VERSION}/": twilio.VENDOR}
         self.error_renderers: dict[str, ErrorRenderer] = {twilio.VENDOR: twilio.fault_response}
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.stopping = threading.Event()
 
@@ -79,7 +80,7 @@ class Sandbox:
     def start(self) -> Sandbox:
         """Bind and serve in a background thread; returns self."""
         handler = type("SandboxHandler", (_Handler,), {"sandbox": self})
-        server = ThreadingHTTPServer((self.host, self.port), handler)
+        server = _Server((self.host, self.port), handler)
         server.daemon_threads = True
         self._server = server
         self.stopping.clear()
@@ -137,6 +138,19 @@ class Sandbox:
             headers["Retry-After"] = str(fault.retry_after)
         code = fault.code if fault else None
         return render(status, code, fault.message if fault else None, headers)
+
+
+class _Server(ThreadingHTTPServer):
+    """A client that gave up (its timeout, a stalled answer) is normal here, not a traceback."""
+
+    clients_gone = 0
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # broken pipe, reset by the client
+            self.clients_gone += 1
+            logger.debug("sandbox: the client of %s left before its answer", client_address)
+            return
+        logger.exception("sandbox: request from %s failed", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

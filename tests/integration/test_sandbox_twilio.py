@@ -259,3 +259,24 @@ def test_unknown_twilio_paths_answer_twilios_404_body(sandbox: Sandbox) -> None:
     answer = _get(sandbox, f"{ACCOUNT}/Recordings.json")
 
     assert (answer.status_code, answer.json()["code"]) == (404, 20404)
+
+
+def test_a_client_that_left_before_its_answer_is_no_traceback(
+    sandbox: Sandbox, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The daemon's timeout on a stalled answer leaves the sandbox writing to a closed socket:
+    counted and logged at debug, not a traceback on stderr; any other failure is still logged."""
+    server = sandbox._server
+    assert server is not None
+    for gone in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise gone
+        except ConnectionError:
+            server.handle_error(None, ("127.0.0.1", 5555))
+    assert server.clients_gone == 2
+    try:
+        raise RuntimeError("a real bug")
+    except RuntimeError:
+        server.handle_error(None, ("127.0.0.1", 5555))
+    assert "Traceback" not in capfd.readouterr().err
+    assert [r.levelname for r in caplog.records if "a real bug" in (r.exc_text or "")] == ["ERROR"]
