@@ -9,7 +9,7 @@ SMS is not sent"). Found by the soak benchmark.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -37,6 +37,26 @@ MESSAGES_LIST = MESSAGES_CREATE = "/2010-04-01/Accounts/{AccountSid}/Messages.js
 
 def _creates(sandbox: Sandbox) -> list[RecordedRequest]:
     return twilio_requests(sandbox, "POST", "/Messages.json")
+
+
+def _assert_reached_by_reply_without_sms(
+    sandbox: Sandbox, database: Database, *, first_call: str
+) -> None:
+    recovery = wait_for_recovery(database, outcome="reached", what="the caller reached")
+    wait_passes(database, 2)
+    assert sms_to(sandbox) == []
+    assert recovery.reached_via == "reply" and recovery.first_call_sid == first_call
+
+
+def _call(sandbox: Sandbox, at: datetime, start: int, end: int, *, answered: bool = False) -> str:
+    """A call from CALLER to LINE from `at + start` to `at + end` seconds; returns its SID."""
+    return sandbox.twilio.add_inbound_call(
+        from_=CALLER,
+        to=LINE,
+        start=at + timedelta(seconds=start),
+        end=at + timedelta(seconds=end),
+        children=[ChildLeg(to=OFFICE, status="completed" if answered else "no-answer")],
+    ).sid
 
 
 def test_a_reply_read_while_its_call_still_rang_in_the_log_stops_the_sms(
@@ -85,27 +105,12 @@ def test_a_reply_sent_before_the_callers_next_call_started_is_not_held_by_that_c
     wait_passes(database, 1)
     with sandbox.store.lock:  # all three first read by one and the same poll
         at = now().replace(microsecond=0)
-        first = sandbox.twilio.add_inbound_call(
-            from_=CALLER,
-            to=LINE,
-            start=at - timedelta(seconds=30),
-            end=at - timedelta(seconds=4),
-            children=[ChildLeg(to=OFFICE, status="no-answer")],
-        )
+        first = _call(sandbox, at, -30, -4)
         sandbox.twilio.add_inbound_message(
             from_=CALLER, to=SMS_FROM, body="Sorry, call me back", at=at - timedelta(seconds=3)
         )
-        sandbox.twilio.add_inbound_call(
-            from_=CALLER,
-            to=LINE,
-            start=at - timedelta(seconds=1),
-            end=at + timedelta(seconds=60),
-            children=[ChildLeg(to=OFFICE, status="no-answer")],
-        )
-    recovery = wait_for_recovery(database, outcome="reached", what="the caller reached")
-    wait_passes(database, 2)
-    assert sms_to(sandbox) == []
-    assert recovery.reached_via == "reply" and recovery.first_call_sid == first.sid
+        _call(sandbox, at, -1, 60)
+    _assert_reached_by_reply_without_sms(sandbox, database, first_call=first)
 
 
 def test_a_reply_sent_while_the_callers_next_call_rings_holds_the_first_calls_sms(
@@ -121,27 +126,12 @@ def test_a_reply_sent_while_the_callers_next_call_rings_holds_the_first_calls_sm
     wait_passes(database, 1)
     with sandbox.store.lock:  # all three first read by one and the same poll
         at = now().replace(microsecond=0)
-        first = sandbox.twilio.add_inbound_call(
-            from_=CALLER,
-            to=LINE,
-            start=at - timedelta(seconds=30),
-            end=at - timedelta(seconds=4),
-            children=[ChildLeg(to=OFFICE, status="no-answer")],
-        )
-        sandbox.twilio.add_inbound_call(
-            from_=CALLER,
-            to=LINE,
-            start=at - timedelta(seconds=3),
-            end=at + timedelta(seconds=4),
-            children=[ChildLeg(to=OFFICE, status="completed")],
-        )
+        first = _call(sandbox, at, -30, -4)
+        _call(sandbox, at, -3, 4, answered=True)
         sandbox.twilio.add_inbound_message(
             from_=CALLER, to=SMS_FROM, body="Sorry, call me back", at=at - timedelta(seconds=1)
         )
-    recovery = wait_for_recovery(database, outcome="reached", what="the caller reached")
-    wait_passes(database, 2)
-    assert sms_to(sandbox) == []
-    assert recovery.reached_via == "reply" and recovery.first_call_sid == first.sid
+    _assert_reached_by_reply_without_sms(sandbox, database, first_call=first)
 
 
 def test_an_sms_retry_waits_while_a_reply_waits_for_the_callers_ringing_call(
@@ -156,23 +146,11 @@ def test_an_sms_retry_waits_while_a_reply_waits_for_the_callers_ringing_call(
     )
     with sandbox.store.lock:
         at = now().replace(microsecond=0)
-        sandbox.twilio.add_inbound_call(
-            from_=CALLER,
-            to=LINE,
-            start=at - timedelta(seconds=30),
-            end=at - timedelta(seconds=1),
-            children=[ChildLeg(to=OFFICE, status="no-answer")],
-        )
+        _call(sandbox, at, -30, -1)
     wait_for(lambda: _creates(sandbox), what="the first create answered 429")
     with sandbox.store.lock:
         at = now().replace(microsecond=0)
-        sandbox.twilio.add_inbound_call(
-            from_=CALLER,
-            to=LINE,
-            start=at - timedelta(seconds=1),
-            end=at + timedelta(seconds=8),
-            children=[ChildLeg(to=OFFICE, status="completed")],
-        )
+        _call(sandbox, at, -1, 8, answered=True)
         sandbox.twilio.add_inbound_message(from_=CALLER, to=SMS_FROM, body="Ring me", at=at)
     recovery = wait_for_recovery(
         database, outcome="reached", what="the caller reached", deadline=20
