@@ -39,7 +39,7 @@ from bench.soak_checks import (
     sms_for_eligible,
 )
 from bench.soak_daemon import DaemonProcess, LogScan, daemon_env, scan_log
-from bench.soak_traffic import Traffic
+from bench.soak_traffic import CASE_MOBILES, Traffic
 from bench.soak_truth import (
     OPT_OUTS,
     Rows,
@@ -112,7 +112,7 @@ def soak(args: argparse.Namespace, seed: int, workdir: Path) -> bool:
     daemon = DaemonProcess(env, workdir / "daemon.log")
     sim = CallerSimulator(
         sandbox=box, business_numbers=[LINE], sms_from=SMS_FROM, clock=box.store.now,
-        seed=seed, pace=args.pace, stop_rate=0.1,
+        seed=seed, pace=args.pace, stop_rate=0.1, exclude_callers=CASE_MOBILES,
     )  # fmt: skip
     traffic = Traffic(
         sandbox=box, faults=faults, simulator=sim, lines=[LINE], sms_from=SMS_FROM,

@@ -2,8 +2,10 @@
 
 Cases the simulator rarely or never plays: bursts of repeat calls, a reply or a STOP that reaches
 Twilio before our SMS could go, a STOP followed by a call, landlines, and callers who ring again
-after replying or opting out. Each case uses a number nobody has used yet when one is left, and
-remembers what it expects beyond the rules the final checks apply to every call.
+after replying or opting out. A race case (reply or STOP first, reply while reading, STOP then call)
+takes a number nobody has used, from a block the simulator leaves alone, or is skipped when none is
+left; the others prefer unused numbers. Each remembers what it expects beyond the rules the final
+checks apply to every call.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from bench.soak_chaos import WatchedFaults, wait_event
 from daemon.sandbox import ChildLeg, Sandbox
 from daemon.sandbox.simulator import CallerSimulator
 from daemon.sandbox.simulator_calls import LANDLINES, MOBILES
+
+# The simulator never calls from CASE_MOBILES: a race case needs a number with no history (no open
+# recovery, cooldown or STOP), so each takes one of these once, and is skipped when none is left.
+CASE_MOBILES, SIMULATOR_MOBILES = MOBILES[500:], MOBILES[:500]
 
 RACE_DEADLINE = 45.0  # how long a reply-while-reading case keeps trying for a poll to race
 QUIET_DEADLINE = 25.0  # how long a case waits for a moment between two polls before giving up
@@ -111,7 +117,7 @@ class Traffic:
     # The cases.
 
     def _burst(self, stop: threading.Event) -> None:
-        number, start = self._fresh(MOBILES), self._now()
+        number, start = self._fresh(SIMULATOR_MOBILES, reuse=True), self._now()
         for _ in range(self.rng.randint(3, 4)):
             start = self._missed(number, start, kind="burst").end
             start += timedelta(seconds=self.rng.randint(1, 4))
@@ -125,9 +131,9 @@ class Traffic:
 
     def _call_and_text(self, stop: threading.Event, kind: str, body: str, outcome: str) -> None:
         """A missed call and, a second after it ended, a message: both visible to the same poll."""
-        number = self._fresh(MOBILES)
+        number = self._fresh(CASE_MOBILES)
         end = time.monotonic() + QUIET_DEADLINE
-        while not stop.is_set() and time.monotonic() < end:
+        while number and not stop.is_set() and time.monotonic() < end:
             with self.box.store.lock:  # holds every vendor request while we look and add
                 if self._between_polls():
                     # Both already in the past, so both are visible from now on.
@@ -160,7 +166,10 @@ class Traffic:
         self.skipped += 1
 
     def _race_a_reply(self, stop: threading.Event) -> bool:
-        number, start = self._fresh(MOBILES), self._now()
+        number, start = self._fresh(CASE_MOBILES), self._now()
+        if not number:
+            self.skipped += 1
+            return True
         call = self._missed(number, start, kind="reply_while_reading")
         fired = threading.Event()
 
@@ -184,7 +193,10 @@ class Traffic:
         return fired_in_time or fired.is_set()
 
     def _stop_then_call(self, stop: threading.Event) -> None:
-        number = self._fresh(MOBILES)
+        number = self._fresh(CASE_MOBILES)
+        if not number:
+            self.skipped += 1
+            return
         self.box.twilio.add_inbound_message(
             from_=number, to=self.sms_from, body=self.rng.choice(STOP_FIRST)
         )
@@ -195,7 +207,7 @@ class Traffic:
         )
 
     def _landline(self, stop: threading.Event) -> None:
-        number = self._fresh(LANDLINES)
+        number = self._fresh(LANDLINES, reuse=True)
         # Twilio would accept an SMS to a landline (and it would fail later) or refuse it.
         self.box.twilio.mark_landline(number, refuse=self.rng.random() < 0.5, fail_code=30006)
         self._missed(number, self._now(), kind="soak_landline")
@@ -224,13 +236,17 @@ class Traffic:
     def _now(self) -> datetime:
         return self.box.store.now().replace(microsecond=0)
 
-    def _fresh(self, pool: Sequence[str]) -> str:
-        """A number no call or message has used yet (any from `pool` once they run out)."""
+    def _fresh(self, pool: Sequence[str], *, reuse: bool = False) -> str:
+        """A number from `pool` that no call or message has used yet; once they run out, any
+        from `pool` if `reuse`, else ""."""
         ours = {*self.lines, self.sms_from, self.forward_to}
         with self.box.store.lock:
             used = {c.from_number for c in self.box.twilio.calls}
             used |= {m.from_number for m in self.box.twilio.messages}
+            used |= {m.to_number for m in self.box.twilio.messages}
         unused = [n for n in pool if n not in used and n not in ours]
+        if not unused and not reuse:
+            return ""
         return self.rng.choice(unused or [n for n in pool if n not in ours])
 
     def _missed(
@@ -257,7 +273,10 @@ class Traffic:
         if self.faults.arrivals != len(done):
             return False
         message_lines = (*self.lines, self.sms_from)
-        for request in reversed(done):
+        # Latest arrival first: a read that stalled past the daemon's timeout is logged when the
+        # sandbox gives up on it, after newer reads, but it is not what the daemon did last.
+        recent = sorted(done[-200:], key=lambda r: r.received or r.at, reverse=True)
+        for request in recent:
             route = request.route or ""
             if request.method != "GET" or not route.endswith(("/Calls.json", "/Messages.json")):
                 continue

@@ -15,7 +15,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
@@ -177,6 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         box = self.sandbox
+        received = box.store.now()
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         request = Request(
@@ -201,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
         if stalled and fault is not None and box.stopping.wait(fault.delay):
             fault = Fault(FaultAction.DROP)  # the sandbox is stopping: give up on the request
         if fault is not None and fault.action is FaultAction.DROP:
-            self._record(vendor, request, found, None, fault)
+            self._record(vendor, request, found, None, fault, received)
             self._drop()
             return
         if fault is not None and fault.action is FaultAction.STATUS:
@@ -211,10 +212,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             response = self._run(found[0].handler, request, found[1], vendor)
         if fault is not None and fault.action is FaultAction.DROP_RESPONSE:
-            self._record(vendor, request, found, None, fault)
+            self._record(vendor, request, found, None, fault, received)
             self._drop()
             return
-        self._record(vendor, request, found, response, fault)
+        self._record(vendor, request, found, response, fault, received)
         self._write(response)
 
     def _run(
@@ -237,6 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
         found: tuple[Route, dict[str, str]] | None,
         response: Response | None,
         fault: Fault | None,
+        received: datetime,
     ) -> None:
         try:
             body = request.json() if request.content_type == "application/json" else None
@@ -254,6 +256,7 @@ class _Handler(BaseHTTPRequestHandler):
             response=None if response is None else response.body,
             fault=None if fault is None else fault.action.value,
             at=self.sandbox.store.now(),
+            received=received,
         )
         self.sandbox.store.record(entry)
 

@@ -15,7 +15,7 @@ import random
 import re
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,7 +68,9 @@ class PlayedCall:
 
 class CallerSimulator:
     """Realistic inbound traffic for the demo: missed, answered and machine-answered forwards,
-    recordings, withheld and landline callers, repeat callers, replies and the odd STOP."""
+    recordings, withheld and landline callers, repeat callers, replies and the odd STOP.
+
+    `exclude_callers`: numbers it never calls from (a benchmark keeps them for its own cases)."""
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class CallerSimulator:
         forward_to: str = DEFAULT_FORWARD_TO,
         reply_rate: float = REPLY_RATE,
         stop_rate: float = STOP_RATE,
+        exclude_callers: Iterable[str] = (),
     ) -> None:
         if not business_numbers:
             raise ValueError("the simulator needs at least one business number to ring")
@@ -99,7 +102,7 @@ class CallerSimulator:
         self._rng = random.Random(seed)
         ours = {*self.lines, sms_from, forward_to}
         self._ours = frozenset(ours)
-        self._numbers = NumberPool(self._rng, exclude=ours)
+        self._numbers = NumberPool(self._rng, exclude=ours | set(exclude_callers))
         self._lock = threading.Lock()
         self._next_arrival: datetime | None = None
         self._seq = 0

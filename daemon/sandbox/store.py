@@ -34,7 +34,8 @@ class RecordedRequest:
     status: int | None  # None when the connection was dropped without an answer
     response: Any
     fault: str | None = None
-    at: datetime = field(default_factory=system_clock)
+    at: datetime = field(default_factory=system_clock)  # answered (or given up)
+    received: datetime | None = None  # arrived; a stalled request is logged long after this
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able view for the control API."""
