@@ -18,6 +18,7 @@ from tests.integration.support import (
     CALLER,
     EMAIL,
     LINE,
+    OTHER,
     T0,
     all_events,
     no_personal_data_in_events,
@@ -75,6 +76,16 @@ def test_a_reply_sent_before_the_sms_was_due_means_the_sms_is_never_sent(engine:
     assert later is not None and later.claims == ()
     with db.read_session(engine) as session:
         assert not session.exec(select(Attempt)).all()
+
+
+def test_due_recoveries_can_leave_out_the_callers_whose_message_is_held(engine: Engine) -> None:
+    """The daemon holds the steps of a caller whose message waits for their ringing call."""
+    held = opened_id(missed(engine, "CA01", ctx=DELAYED))
+    other = opened_id(missed(engine, "CA02", OTHER, ctx=DELAYED))
+    after_due = T0 + timedelta(minutes=5)
+    with db.read_session(engine) as session:
+        assert sorted(repository.due_recovery_ids(session, after_due)) == sorted([held, other])
+        assert repository.due_recovery_ids(session, after_due, except_callers={CALLER}) == [other]
 
 
 def test_an_empty_message_counts_as_a_reply(engine: Engine) -> None:
