@@ -76,7 +76,7 @@ class Loop:
         self.stop = threading.Event()
         self.scheduler = schedule.Scheduler()
         self._started: datetime | None = None
-        every = self.scheduler.every(self._poll_seconds())  # type: ignore[arg-type]  # float is fine
+        every = self.scheduler.every(self._poll_seconds())  # type: ignore[arg-type]  # takes floats
         self.job = every.seconds.do(self._guarded)
 
     def _poll_seconds(self) -> float:
