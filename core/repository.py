@@ -258,17 +258,6 @@ def message_seen(session: Session, sid: str) -> bool:
     return session.get(InboundMessage, sid) is not None
 
 
-def calls_since(session: Session, since: datetime, limit: int = 1000) -> list[InboundCall]:
-    return list(
-        session.exec(
-            select(InboundCall)
-            .where(col(InboundCall.seen_at) >= since)
-            .order_by(col(InboundCall.seen_at).desc())
-            .limit(limit)
-        ).all()
-    )
-
-
 def recoveries_of(session: Session, caller: str) -> list[Recovery]:
     return list(session.exec(select(Recovery).where(Recovery.caller == caller)).all())
 
